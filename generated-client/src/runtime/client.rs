@@ -1,0 +1,341 @@
+//! [`Client`]: resolves request URLs against the base URL, and sends requests with the
+//! credentials, the shared rate limiter and the retry policy.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use url::Url;
+
+use super::config::Credentials;
+use super::paginate::{Page, Paginator};
+use super::request::Target;
+use super::response;
+use super::retry::{self, RetryPolicy};
+use super::{ClientBuilder, Cursor, Error, RateLimiter, Request};
+
+/// A client for the API. Cheap to clone: clones share one connection pool, one rate
+/// limiter and one configuration, so any number of tasks can use it at once.
+///
+/// Generated code adds one `async fn` per operation; they all go through
+/// [`Client::execute`] and [`Client::paginate`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// The shared state behind every clone of a [`Client`].
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+    pub(crate) retry: RetryPolicy,
+}
+
+/// A successful response, read in full.
+pub(crate) struct Sent {
+    status: StatusCode,
+    body: Bytes,
+    attempts: u32,
+}
+
+/// One response as received.
+struct Received {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Why an attempt failed in a way that may be retried.
+enum Failure {
+    Status(StatusCode, Bytes),
+    Transport(reqwest::Error),
+}
+
+impl Client {
+    /// A [`ClientBuilder`] with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from `CONVERSOCIAL_TOKEN_NAME`, `CONVERSOCIAL_TOKEN_SECRET`
+    /// and the optional `CONVERSOCIAL_BASE_URL`, with every other setting at its default.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Client { inner }
+    }
+
+    /// The base URL requests are sent under.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Sends `req` and decodes the 2xx JSON body as `T`.
+    ///
+    /// Waits for the rate limiter before every attempt, sends HTTP basic credentials,
+    /// retries as the [`RetryPolicy`] says, maps unsuccessful statuses (and a 2xx body with
+    /// `"success": false`) to [`Error`], and reports the JSON path of a field that fails to
+    /// decode. Unknown fields are ignored; an empty body decodes as JSON `null`.
+    pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
+        let result = match self.send(&req).await {
+            Ok(sent) => response::decode(sent.status, &sent.body, sent.attempts),
+            Err(error) => Err(error),
+        };
+        result.map_err(|error| error.redacted(self.inner.credentials.secret().expose_secret()))
+    }
+
+    /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
+    /// response (only a `"success": false` body is still an error).
+    pub async fn execute_empty(&self, req: Request) -> Result<(), Error> {
+        let result = match self.send(&req).await {
+            Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts),
+            Err(error) => Err(error),
+        };
+        result.map_err(|error| error.redacted(self.inner.credentials.secret().expose_secret()))
+    }
+
+    /// A paginator over the list operation `req`; see [`Paginator`].
+    pub fn paginate<P: Page>(&self, req: Request) -> Paginator<P> {
+        Paginator::new(self.clone(), req)
+    }
+
+    /// A paginator that continues from `cursor` (saved from [`PageOf::next_cursor`](super::PageOf::next_cursor),
+    /// [`Pages::cursor`](super::Pages::cursor) or [`Items::cursor`](super::Items::cursor)).
+    pub fn resume<P: Page>(&self, cursor: Cursor) -> Paginator<P> {
+        Paginator::resume_from(self.clone(), cursor)
+    }
+
+    /// The absolute URL for `req`, with its query. Refuses any URL that is not on the
+    /// base URL's scheme, host and port, so credentials never go anywhere else.
+    pub(crate) fn resolve(&self, req: &Request) -> Result<Url, Error> {
+        let base = &self.inner.base_url;
+        let mut url = match &req.target {
+            Target::Path(path) => {
+                let mut text = base.as_str().trim_end_matches('/').to_owned();
+                if !path.starts_with('/') {
+                    text.push('/');
+                }
+                text.push_str(path);
+                Url::parse(&text).map_err(|e| Error::InvalidRequest {
+                    message: format!("`{}`: the path `{path}` does not form a valid URL", req.operation_id),
+                    source: Some(Box::new(e)),
+                })?
+            }
+            Target::Url(url) => url.clone(),
+        };
+        if !same_origin(base, &url) {
+            return Err(Error::invalid_request(format!(
+                "`{}`: refusing to follow {url}: it is not on the API's origin {}, and \
+                 credentials are only sent there (if the API moved, change the base URL)",
+                req.operation_id,
+                base.origin().ascii_serialization(),
+            )));
+        }
+        if !req.query.is_empty() {
+            let query = match url.query() {
+                Some(existing) if !existing.is_empty() => format!("{existing}&{}", req.query),
+                _ => req.query.to_string(),
+            };
+            url.set_query(Some(&query));
+        }
+        url.set_fragment(None);
+        Ok(url)
+    }
+
+    /// Sends `req` until it succeeds, fails for good, or the retry policy runs out.
+    async fn send(&self, req: &Request) -> Result<Sent, Error> {
+        let url = self.resolve(req)?;
+        let inner = &*self.inner;
+        let policy = &inner.retry;
+        let idempotent = req.method.is_idempotent();
+        let mut last_status = None;
+        let mut first_sent = None;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            inner.limiter.acquire().await;
+            let first_sent = *first_sent.get_or_insert_with(Instant::now);
+            tracing::debug!(
+                operation = req.operation_id,
+                method = %req.method,
+                path = url.path(),
+                attempt,
+                "sending request"
+            );
+            let (failure, server_wait) = match self.send_once(req, &url).await {
+                Ok(received) if received.status.is_success() => {
+                    return Ok(Sent { status: received.status, body: received.body, attempts: attempt });
+                }
+                Ok(received) => {
+                    last_status = Some(received.status);
+                    if !retry::retryable_status(received.status, idempotent) {
+                        return Err(response::status_error(received.status, &received.body, attempt));
+                    }
+                    let wait = retry::server_wait(&received.headers, SystemTime::now());
+                    (Failure::Status(received.status, received.body), wait)
+                }
+                Err(error) if error.is_builder() => {
+                    return Err(Error::InvalidRequest {
+                        message: format!("`{}`: the HTTP request could not be built", req.operation_id),
+                        source: Some(Box::new(error)),
+                    });
+                }
+                Err(error) if idempotent => (Failure::Transport(error), None),
+                Err(error) => {
+                    return Err(failure_error(Failure::Transport(error), attempt, last_status, None));
+                }
+            };
+            let rate_limited = matches!(failure, Failure::Status(StatusCode::TOO_MANY_REQUESTS, _));
+            let wait = server_wait.unwrap_or_else(|| {
+                let backoff = policy.backoff(attempt);
+                if rate_limited { backoff.max(inner.limiter.min_retry_delay()) } else { backoff }
+            });
+            if rate_limited {
+                inner.limiter.rate_limited(wait);
+            }
+            let out_of_time = first_sent.elapsed().saturating_add(wait) > policy.max_elapsed;
+            if attempt >= policy.attempts() || out_of_time {
+                return Err(failure_error(failure, attempt, last_status, server_wait));
+            }
+            tracing::warn!(
+                operation = req.operation_id,
+                attempt,
+                status = %describe(&failure),
+                wait = ?wait,
+                "request failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt: sends the request and reads the whole response.
+    async fn send_once(&self, req: &Request, url: &Url) -> Result<Received, reqwest::Error> {
+        let inner = &*self.inner;
+        let mut builder = inner
+            .http
+            .request(req.method.clone(), url.clone())
+            .basic_auth(inner.credentials.name(), Some(inner.credentials.secret().expose_secret()))
+            .header(USER_AGENT, inner.user_agent.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(inner.timeout);
+        if let Some(body) = &req.body {
+            builder =
+                builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body.clone());
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        Ok(Received { status, headers, body })
+    }
+}
+
+/// The error that ends a request whose last attempt failed with `failure`.
+fn failure_error(
+    failure: Failure,
+    attempts: u32,
+    last_status: Option<StatusCode>,
+    server_wait: Option<Duration>,
+) -> Error {
+    match failure {
+        Failure::Status(StatusCode::TOO_MANY_REQUESTS, _) => {
+            Error::RateLimited { attempts, retry_after: server_wait }
+        }
+        Failure::Status(status, body) => response::status_error(status, &body, attempts),
+        Failure::Transport(source) if source.is_timeout() => Error::Timeout { attempts, last_status, source },
+        Failure::Transport(source) => Error::Transport { attempts, last_status, source },
+    }
+}
+
+fn describe(failure: &Failure) -> String {
+    match failure {
+        Failure::Status(status, _) => status.to_string(),
+        Failure::Transport(e) if e.is_timeout() => "timeout".to_owned(),
+        Failure::Transport(e) if e.is_connect() => "connection failed".to_owned(),
+        Failure::Transport(_) => "transport error".to_owned(),
+    }
+}
+
+/// Same scheme, host and port, and no user information in `candidate`.
+pub(crate) fn same_origin(base: &Url, candidate: &Url) -> bool {
+    base.scheme() == candidate.scheme()
+        && base.host_str() == candidate.host_str()
+        && base.port_or_known_default() == candidate.port_or_known_default()
+        && candidate.username().is_empty()
+        && candidate.password().is_none()
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("credentials", &self.inner.credentials)
+            .field("timeout", &self.inner.timeout)
+            .field("rate_limiter", &self.inner.limiter)
+            .field("retry_policy", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::Method;
+
+    fn client(base: &str) -> Client {
+        Client::builder().base_url(base).credentials("name", "secret-value").build().unwrap()
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn origin_rules() {
+        let base = url("https://api.conversocial.com/v1.3");
+        assert!(same_origin(&base, &url("https://api.conversocial.com/v1.3/x?y=1")));
+        assert!(same_origin(&base, &url("https://API.conversocial.com:443/other")));
+        assert!(!same_origin(&base, &url("http://api.conversocial.com/v1.3")));
+        assert!(!same_origin(&base, &url("https://api.conversocial.com:8443/v1.3")));
+        assert!(!same_origin(&base, &url("https://evil.example/v1.3")));
+        assert!(!same_origin(&base, &url("https://api.conversocial.com.evil.example/")));
+        assert!(!same_origin(&base, &url("https://u:p@api.conversocial.com/v1.3")));
+    }
+
+    #[test]
+    fn resolves_paths_and_queries() {
+        let c = client("https://api.conversocial.com/v1.3/");
+        let mut q = super::super::Query::new();
+        q.push("oldest_sort_date_lte", "2017-02-20T11:58:34");
+        let req = Request::new(Method::GET, "op", "/accounts/1".into()).query(q.clone());
+        assert_eq!(
+            c.resolve(&req).unwrap().as_str(),
+            "https://api.conversocial.com/v1.3/accounts/1?oldest_sort_date_lte=2017-02-20T11%3A58%3A34"
+        );
+        let req = Request::new(Method::GET, "op", "tags".into());
+        assert_eq!(c.resolve(&req).unwrap().as_str(), "https://api.conversocial.com/v1.3/tags");
+        let next =
+            url("https://api.conversocial.com/v1.3/users?fields=first_name%2Clast_name&offset=10#frag");
+        let req = Request::follow("op", next);
+        assert_eq!(
+            c.resolve(&req).unwrap().as_str(),
+            "https://api.conversocial.com/v1.3/users?fields=first_name%2Clast_name&offset=10"
+        );
+        let req = Request::follow("op", url("https://elsewhere.example/v1.3/users"));
+        let err = c.resolve(&req).unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { .. }));
+        assert!(err.to_string().contains("https://api.conversocial.com"), "{err}");
+    }
+}

@@ -1,0 +1,385 @@
+//! Configuring a client: [`Credentials`], [`ClientBuilder`] and reading both from the
+//! environment.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::client::{Client, Inner, same_origin};
+use super::defaults;
+use super::{Error, RateLimit, RetryPolicy};
+
+/// HTTP basic credentials: the API token's name and its secret.
+///
+/// The secret is held in a [`SecretString`] (zeroed on drop) and never shown by `Debug`.
+#[derive(Clone)]
+pub struct Credentials {
+    name: String,
+    secret: SecretString,
+}
+
+impl Credentials {
+    /// Credentials from a token name and secret.
+    pub fn new(name: impl Into<String>, secret: impl Into<SecretString>) -> Self {
+        Credentials { name: name.into(), secret: secret.into() }
+    }
+
+    /// Reads `CONVERSOCIAL_TOKEN_NAME` and `CONVERSOCIAL_TOKEN_SECRET`.
+    pub fn from_env() -> Result<Self, Error> {
+        Credentials::from_lookup(&|name| std::env::var(name))
+    }
+
+    fn from_lookup(lookup: &Lookup<'_>) -> Result<Self, Error> {
+        Ok(Credentials::new(
+            required(lookup, defaults::ENV_TOKEN_NAME, "the API token's name")?,
+            required(lookup, defaults::ENV_TOKEN_SECRET, "the API token's secret")?,
+        ))
+    }
+
+    /// The token name (the basic-auth user name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The token secret; reading it takes an explicit `expose_secret()`.
+    pub fn secret(&self) -> &SecretString {
+        &self.secret
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.name.is_empty() || self.secret.expose_secret().is_empty() {
+            return Err(Error::config(
+                "the token name and secret must not be empty; both are shown where the API \
+                 token was created",
+            ));
+        }
+        if self.name.contains(':') {
+            return Err(Error::config(
+                "the token name must not contain `:` (HTTP basic authentication cannot carry \
+                 it); check that name and secret were not swapped",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("name", &self.name).field("secret", &"[REDACTED]").finish()
+    }
+}
+
+type Lookup<'a> = dyn Fn(&str) -> Result<String, std::env::VarError> + 'a;
+
+fn required(lookup: &Lookup<'_>, var: &str, what: &str) -> Result<String, Error> {
+    match optional(lookup, var)? {
+        Some(value) => Ok(value),
+        None => Err(Error::config(format!(
+            "environment variable {var} is not set: set it to {what}, or pass credentials \
+             with ClientBuilder::credentials"
+        ))),
+    }
+}
+
+fn optional(lookup: &Lookup<'_>, var: &str) -> Result<Option<String>, Error> {
+    match lookup(var) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value.trim().to_owned())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::config(format!("environment variable {var} is not valid UTF-8")))
+        }
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a default except the credentials.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), conversocial::runtime::Error> {
+/// use std::time::Duration;
+/// use conversocial::runtime::{Client, RateLimit, RetryPolicy};
+/// let client = Client::builder()
+///     .credentials("my-token", "my-secret")
+///     .timeout(Duration::from_secs(30))
+///     .rate_limit(RateLimit::per_minute(30).with_burst(3))
+///     .retry_policy(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    rate_limit: RateLimit,
+    retry_policy: RetryPolicy,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults: [`defaults::BASE_URL`], connect timeout 10 s, request
+    /// timeout 60 s, user agent [`defaults::USER_AGENT`], [`RateLimit::default`] (30 per
+    /// minute, burst 1), [`RetryPolicy::default`], and no credentials.
+    pub fn new() -> Self {
+        ClientBuilder {
+            base_url: defaults::BASE_URL.to_owned(),
+            credentials: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            user_agent: defaults::USER_AGENT.to_owned(),
+            rate_limit: RateLimit::default(),
+            retry_policy: RetryPolicy::default(),
+            http_client: None,
+        }
+    }
+
+    /// A builder with credentials from `CONVERSOCIAL_TOKEN_NAME` and
+    /// `CONVERSOCIAL_TOKEN_SECRET`, and the base URL from `CONVERSOCIAL_BASE_URL` when set.
+    /// A missing variable is an [`Error::Config`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_lookup(&|name| std::env::var(name))
+    }
+
+    fn from_lookup(lookup: &Lookup<'_>) -> Result<Self, Error> {
+        let mut builder = ClientBuilder::new();
+        builder.credentials = Some(Credentials::from_lookup(lookup)?);
+        if let Some(base_url) = optional(lookup, defaults::ENV_BASE_URL)? {
+            builder.base_url = base_url;
+        }
+        Ok(builder)
+    }
+
+    /// The API's base URL, e.g. `https://api.conversocial.com/v1.3`; request paths are
+    /// appended to it and credentials are sent only to its scheme, host and port.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The token name and secret.
+    pub fn credentials(mut self, name: impl Into<String>, secret: impl Into<SecretString>) -> Self {
+        self.credentials = Some(Credentials::new(name, secret));
+        self
+    }
+
+    /// Credentials built elsewhere, e.g. with [`Credentials::from_env`].
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s). Not applied to an injected
+    /// [`http_client`](Self::http_client), which keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from connecting to the end of the body (default
+    /// 60 s). Applied to every request, also with an injected client.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default [`defaults::USER_AGENT`]).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The client-side rate limit (default 30 requests per minute, burst 1).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry_policy: RetryPolicy) -> Self {
+        self.retry_policy = retry_policy;
+        self
+    }
+
+    /// Sends requests with `client` (proxies, custom TLS roots, connection pools...). The
+    /// runtime still sets the timeout, user agent and credentials on every request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = parse_base_url(&self.base_url)?;
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::config(format!(
+                "no credentials: call ClientBuilder::credentials, or set {} and {} and use \
+                 Client::from_env",
+                defaults::ENV_TOKEN_NAME,
+                defaults::ENV_TOKEN_SECRET
+            ))
+        })?;
+        credentials.validate()?;
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| Error::Config {
+            message: "the user agent is not a valid HTTP header value".into(),
+            source: Some(Box::new(e)),
+        })?;
+        let limiter = self.rate_limit.build()?;
+        let http = match self.http_client {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout)
+                .redirect(same_origin_redirects())
+                .build()
+                .map_err(|e| Error::Config {
+                    message: "the HTTP client could not be built".into(),
+                    source: Some(Box::new(e)),
+                })?,
+        };
+        Ok(Client::from_inner(Arc::new(Inner {
+            http,
+            base_url,
+            credentials,
+            user_agent,
+            timeout: self.timeout,
+            limiter,
+            retry: self.retry_policy,
+        })))
+    }
+}
+
+/// Follows at most five redirects, and only on the origin they started from (reqwest
+/// would drop the credentials on another origin; this does not even go there).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first();
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if first.is_some_and(|first| same_origin(first, attempt.url())) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+fn parse_base_url(text: &str) -> Result<Url, Error> {
+    let url = Url::parse(text.trim()).map_err(|e| Error::Config {
+        message: format!("the base URL `{text}` is not a valid URL"),
+        source: Some(Box::new(e)),
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
+        return Err(Error::config(format!(
+            "the base URL `{text}` must be an http(s) URL with a host, e.g. {}",
+            defaults::BASE_URL
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not contain credentials; pass them with \
+             ClientBuilder::credentials",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!("the base URL `{text}` must not have a query or fragment")));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::env::VarError;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Result<String, VarError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| vars.get(name).cloned().ok_or(VarError::NotPresent)
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        let err = ClientBuilder::from_lookup(&env(&[("CONVERSOCIAL_TOKEN_NAME", "n")])).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }));
+        assert!(err.to_string().contains("CONVERSOCIAL_TOKEN_SECRET"), "{err}");
+        let err = ClientBuilder::from_lookup(&env(&[("CONVERSOCIAL_TOKEN_SECRET", "s")])).unwrap_err();
+        assert!(err.to_string().contains("CONVERSOCIAL_TOKEN_NAME"), "{err}");
+        let err = ClientBuilder::from_lookup(&env(&[
+            ("CONVERSOCIAL_TOKEN_NAME", "n"),
+            ("CONVERSOCIAL_TOKEN_SECRET", "  "),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("CONVERSOCIAL_TOKEN_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn from_env_reads_all_three() {
+        let builder = ClientBuilder::from_lookup(&env(&[
+            ("CONVERSOCIAL_TOKEN_NAME", "name"),
+            ("CONVERSOCIAL_TOKEN_SECRET", "hunter2-secret"),
+            ("CONVERSOCIAL_BASE_URL", "http://127.0.0.1:9/v1.3"),
+        ]))
+        .unwrap();
+        let client = builder.build().unwrap();
+        assert_eq!(client.base_url().as_str(), "http://127.0.0.1:9/v1.3");
+        let builder = ClientBuilder::from_lookup(&env(&[
+            ("CONVERSOCIAL_TOKEN_NAME", "name"),
+            ("CONVERSOCIAL_TOKEN_SECRET", "hunter2-secret"),
+        ]))
+        .unwrap();
+        assert_eq!(builder.build().unwrap().base_url().as_str(), defaults::BASE_URL);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let creds = Credentials::new("token-name", "hunter2-secret");
+        let text = format!("{creds:?}");
+        assert!(text.contains("token-name") && text.contains("[REDACTED]"), "{text}");
+        assert!(!text.contains("hunter2"));
+        let builder = ClientBuilder::new().with_credentials(creds);
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        assert!(!format!("{builder:#?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn client_debug_never_shows_the_secret() {
+        let client = ClientBuilder::new().credentials("token-name", "hunter2-secret").build().unwrap();
+        for text in [format!("{client:?}"), format!("{client:#?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("[REDACTED]"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_settings_are_config_errors() {
+        let base = || ClientBuilder::new().credentials("n", "secret");
+        let cases = [
+            base().base_url("not a url"),
+            base().base_url("ftp://example.com"),
+            base().base_url("https://user:pw@example.com"),
+            base().base_url("https://example.com/v1.3?x=1"),
+            base().user_agent("bad\nagent"),
+            base().rate_limit(RateLimit::per_minute(0)),
+            ClientBuilder::new(),
+            ClientBuilder::new().credentials("a:b", "secret"),
+            ClientBuilder::new().credentials("", "secret"),
+        ];
+        for builder in cases {
+            let err = builder.build().unwrap_err();
+            assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        }
+    }
+}

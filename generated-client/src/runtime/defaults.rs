@@ -1,0 +1,20 @@
+//! The constants that tie this runtime to one API: base URL, environment variable names,
+//! user agent and documented quota. Everything else in `runtime/` is API-neutral.
+
+/// The base URL used when none is configured: version 1.3 of the Conversocial API.
+pub const BASE_URL: &str = "https://api.conversocial.com/v1.3";
+
+/// Environment variable holding the API token name (the HTTP basic user name).
+pub const ENV_TOKEN_NAME: &str = "CONVERSOCIAL_TOKEN_NAME";
+
+/// Environment variable holding the API token secret (the HTTP basic password).
+pub const ENV_TOKEN_SECRET: &str = "CONVERSOCIAL_TOKEN_SECRET";
+
+/// Optional environment variable overriding [`BASE_URL`].
+pub const ENV_BASE_URL: &str = "CONVERSOCIAL_BASE_URL";
+
+/// The `User-Agent` sent when none is configured: `conversocial-rust/<crate version>`.
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
+
+/// The API's documented quota: at most this many requests per token per minute.
+pub const REQUESTS_PER_MINUTE: u32 = 30;

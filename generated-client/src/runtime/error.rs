@@ -1,0 +1,481 @@
+//! The runtime's one error type, [`Error`], and the parsed API error body, [`ApiErrorBody`].
+//!
+//! Retries are folded into the kinds: an error that ends a retried request keeps the kind
+//! of its last attempt (`RateLimited`, `Api`, `Transport`, `Timeout`) and records how
+//! many attempts were made and the last HTTP status seen. No variant holds the token
+//! secret; the client also scrubs it from any text the server echoes back.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::defaults;
+
+/// A boxed error, the source of [`Error::Config`] and [`Error::InvalidRequest`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Longest body excerpt, in characters, kept in an error.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// The API's error body, e.g.
+/// `{"status": "error", "message": "No such author", "http_status": "404 Object Not Found"}`.
+///
+/// Every field is optional: the runtime reads whatever the server sent and keeps a short
+/// excerpt of the raw body. Values that are not strings (a numeric `error_code`) are kept
+/// in their JSON text form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiErrorBody {
+    /// `status`, usually `"error"`.
+    pub status: Option<String>,
+    /// `message`, e.g. `"No such author"`.
+    pub message: Option<String>,
+    /// `http_status`, e.g. `"404 Object Not Found"`.
+    pub http_status: Option<String>,
+    /// `error_code`, when the API names the error.
+    pub error_code: Option<String>,
+    /// `param`, the request parameter the API rejected.
+    pub param: Option<String>,
+    /// `error`, used instead of `message` by permission failures (`permsError`).
+    pub error: Option<String>,
+    /// The first 200 characters of the raw body (whitespace collapsed).
+    pub raw: String,
+}
+
+impl ApiErrorBody {
+    /// Reads an error body; never fails (a body that is not a JSON object only fills `raw`).
+    pub(crate) fn parse(bytes: &[u8]) -> Self {
+        let mut body = ApiErrorBody { raw: excerpt(bytes, None), ..ApiErrorBody::default() };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(bytes) else {
+            return body;
+        };
+        let field = |name: &str| map.get(name).and_then(json_text);
+        body.status = field("status");
+        body.message = field("message");
+        body.http_status = field("http_status");
+        body.error_code = field("error_code");
+        body.param = field("param");
+        body.error = field("error");
+        body
+    }
+
+    /// The most useful human-readable text: `message`, else `error`, else `http_status`.
+    pub fn summary(&self) -> Option<&str> {
+        self.message.as_deref().or(self.error.as_deref()).or(self.http_status.as_deref())
+    }
+
+    fn scrub(&mut self, secret: &str) {
+        for text in [
+            &mut self.status,
+            &mut self.message,
+            &mut self.http_status,
+            &mut self.error_code,
+            &mut self.param,
+            &mut self.error,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub(text, secret);
+        }
+        scrub(&mut self.raw, secret);
+    }
+}
+
+impl fmt::Display for ApiErrorBody {
+    /// `message (error_code: X, param: Y)`, or the raw excerpt when nothing was parsed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.summary() {
+            Some(summary) => f.write_str(summary)?,
+            None if self.raw.is_empty() => f.write_str("(empty body)")?,
+            None => write!(f, "body: {}", self.raw)?,
+        }
+        let mut extras = Vec::new();
+        if let Some(code) = &self.error_code {
+            extras.push(format!("error_code: {code}"));
+        }
+        if let Some(param) = &self.param {
+            extras.push(format!("param: {param}"));
+        }
+        if !extras.is_empty() {
+            write!(f, " ({})", extras.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong when calling the API.
+///
+/// Match on the kind to decide what to do; [`Error::status`] gives the HTTP status where
+/// there was one, and [`std::error::Error::source`] leads to the underlying transport,
+/// decoding or configuration error. The `Display` text says what happened and what to do.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: the API rejected the token name or secret.
+    Unauthorized {
+        /// The API's error body, if any.
+        body: Box<ApiErrorBody>,
+    },
+    /// 403, or a 2xx body with `"success": false, "permsError": true`: the token's role
+    /// lacks a permission.
+    Forbidden {
+        /// The API's explanation (`message` or `error`), if any.
+        message: Option<String>,
+        /// The API's error body.
+        body: Box<ApiErrorBody>,
+    },
+    /// 404: the object does not exist (the API says e.g. `"No such author"`).
+    NotFound {
+        /// The API's error body, if any.
+        body: Box<ApiErrorBody>,
+    },
+    /// 429 on the last attempt: the token's quota was exceeded and retries ran out (or the
+    /// wait the server asked for would pass the retry policy's `max_elapsed`).
+    RateLimited {
+        /// Attempts made, the first one included.
+        attempts: u32,
+        /// The wait the server asked for on the last response, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// Any other unsuccessful status (including 5xx after retries, and a 2xx body with
+    /// `"success": false`).
+    Api {
+        /// The HTTP status of the last response.
+        status: StatusCode,
+        /// The API's error body.
+        body: Box<ApiErrorBody>,
+        /// Attempts made, the first one included.
+        attempts: u32,
+    },
+    /// A successful response whose body did not match the expected type.
+    Decode {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// JSON path of the value that failed, e.g. `accounts[3].created_date` (`.` for the root).
+        path: String,
+        /// Up to 200 characters of the body around the failure.
+        excerpt: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// The request could not be sent or its response not read (connection refused, DNS,
+    /// TLS, reset), on the last attempt.
+    Transport {
+        /// Attempts made, the first one included.
+        attempts: u32,
+        /// The HTTP status of the last response seen before this failure, if any.
+        last_status: Option<StatusCode>,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+    /// The request timed out (connect or total timeout) on the last attempt.
+    Timeout {
+        /// Attempts made, the first one included.
+        attempts: u32,
+        /// The HTTP status of the last response seen before this failure, if any.
+        last_status: Option<StatusCode>,
+        /// The timeout error.
+        source: reqwest::Error,
+    },
+    /// The request was refused before anything was sent: a URL on another origin, a
+    /// `next_page` URL that repeats, a body that cannot be serialised, a malformed cursor.
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+        /// The underlying error, if any.
+        source: Option<BoxError>,
+    },
+    /// The client could not be configured: a missing environment variable, an invalid
+    /// base URL or user agent, an invalid rate limit.
+    Config {
+        /// What is wrong and how to fix it.
+        message: String,
+        /// The underlying error, if any.
+        source: Option<BoxError>,
+    },
+}
+
+impl Error {
+    /// The HTTP status this error stands for, if a response was received.
+    ///
+    /// `Forbidden` reports 403 even when it came from a 2xx `permsError` body;
+    /// `Transport` and `Timeout` report the last status seen by an earlier attempt.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
+            Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => *last_status,
+            Error::InvalidRequest { .. } | Error::Config { .. } => None,
+        }
+    }
+
+    /// How many attempts were made before this error, for the kinds that are retried.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::RateLimited { attempts, .. }
+            | Error::Api { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// The API's error body, for the kinds that carry one.
+    pub fn body(&self) -> Option<&ApiErrorBody> {
+        match self {
+            Error::Unauthorized { body }
+            | Error::Forbidden { body, .. }
+            | Error::NotFound { body }
+            | Error::Api { body, .. } => Some(body.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::InvalidRequest`] with `message` and no source: for checks made before
+    /// a request is sent (generated `validate()` methods use it).
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Error::InvalidRequest { message: message.into(), source: None }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config { message: message.into(), source: None }
+    }
+
+    /// Replaces every occurrence of `secret` in the error's own text by `[REDACTED]`.
+    /// Secrets shorter than 4 characters are left alone (they would mangle messages).
+    pub(crate) fn redacted(mut self, secret: &str) -> Self {
+        if secret.len() < 4 {
+            return self;
+        }
+        match &mut self {
+            Error::Unauthorized { body } | Error::NotFound { body } | Error::Api { body, .. } => {
+                body.scrub(secret)
+            }
+            Error::Forbidden { message, body } => {
+                if let Some(message) = message {
+                    scrub(message, secret);
+                }
+                body.scrub(secret);
+            }
+            Error::Decode { path, excerpt, .. } => {
+                scrub(path, secret);
+                scrub(excerpt, secret);
+            }
+            Error::InvalidRequest { message, .. } | Error::Config { message, .. } => scrub(message, secret),
+            Error::RateLimited { .. } | Error::Transport { .. } | Error::Timeout { .. } => {}
+        }
+        self
+    }
+}
+
+/// ` after N attempts` when more than one attempt was made.
+struct After(u32);
+
+impl fmt::Display for After {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 > 1 { write!(f, " after {} attempts", self.0) } else { Ok(()) }
+    }
+}
+
+/// `; last HTTP status: 503` when one was seen.
+struct LastStatus(Option<StatusCode>);
+
+impl fmt::Display for LastStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(status) => write!(f, " (last HTTP status seen: {status})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Unauthorized { body } => write!(
+                f,
+                "401 Unauthorized: the API rejected the token name or secret ({body}); check the \
+                 credentials ({} / {} or ClientBuilder::credentials): a secret that was reset \
+                 no longer works",
+                defaults::ENV_TOKEN_NAME,
+                defaults::ENV_TOKEN_SECRET
+            ),
+            Error::Forbidden { message, .. } => write!(
+                f,
+                "403 Forbidden: {}; the token's role lacks this permission: ask an \
+                 administrator of the API account to grant it",
+                message.as_deref().unwrap_or("no message")
+            ),
+            Error::NotFound { body } => {
+                write!(f, "404 Not Found: {body}; check the id or path in the request")
+            }
+            Error::RateLimited { attempts, retry_after } => {
+                write!(f, "429 Too Many Requests{}", After(*attempts))?;
+                if let Some(wait) = retry_after {
+                    write!(f, " (the API asked to wait {:.1} s)", wait.as_secs_f64())?;
+                }
+                f.write_str(
+                    "; the token's quota is used up, perhaps by another process with the same \
+                     token: lower the client's rate limit, raise the retry policy's \
+                     max_elapsed, or try again later",
+                )
+            }
+            Error::Api { status, body, attempts } => {
+                write!(f, "HTTP {status}{}: {body}", After(*attempts))?;
+                if status.is_server_error() {
+                    f.write_str("; the API failed: try again later")
+                } else if status.is_redirection() {
+                    f.write_str("; redirects to another origin are not followed: check the base URL")
+                } else {
+                    f.write_str("; the API refused the request: check its parameters")
+                }
+            }
+            Error::Decode { status, path, excerpt, .. } => write!(
+                f,
+                "could not decode the {status} response at `{path}` (body: {excerpt}); the API \
+                 sent data the client's types do not accept: report it with this message"
+            ),
+            Error::Transport { attempts, last_status, .. } => write!(
+                f,
+                "could not reach the API{}{}; check network access, proxy settings and the \
+                 base URL",
+                After(*attempts),
+                LastStatus(*last_status)
+            ),
+            Error::Timeout { attempts, last_status, .. } => write!(
+                f,
+                "the request timed out{}{}; the API may be slow or unreachable: try again \
+                 later or raise ClientBuilder::timeout",
+                After(*attempts),
+                LastStatus(*last_status)
+            ),
+            Error::InvalidRequest { message, .. } => write!(f, "request not sent: {message}"),
+            Error::Config { message, .. } => write!(f, "invalid client configuration: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode { source, .. } => Some(source),
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source),
+            Error::InvalidRequest { source, .. } | Error::Config { source, .. } => {
+                source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// JSON scalar as text: strings as-is, numbers and booleans in JSON form, null as `None`.
+fn json_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Up to [`EXCERPT_CHARS`] characters of `bytes` (lossy UTF-8, whitespace collapsed to
+/// single spaces), centred on byte offset `around` when given; `…` marks cut ends.
+pub(crate) fn excerpt(bytes: &[u8], around: Option<usize>) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let chars: Vec<char> = text.chars().collect();
+    let centre = around.map_or(0, |byte| {
+        let mut boundary = byte.min(text.len());
+        while !text.is_char_boundary(boundary) {
+            boundary -= 1;
+        }
+        text[..boundary].chars().count()
+    });
+    let start = centre.saturating_sub(EXCERPT_CHARS / 2).min(chars.len().saturating_sub(EXCERPT_CHARS));
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut last_space = false;
+    for &c in &chars[start..end] {
+        let space = c.is_whitespace();
+        if !(space && last_space) {
+            out.push(if space { ' ' } else { c });
+        }
+        last_space = space;
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn scrub(text: &mut String, secret: &str) {
+    if text.contains(secret) {
+        *text = text.replace(secret, "[REDACTED]");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_documented_error_body() {
+        let body = ApiErrorBody::parse(
+            br#"{"status": "error", "message": "No such author", "http_status": "404 Object Not Found", "error_code": 17, "param": "id"}"#,
+        );
+        assert_eq!(body.message.as_deref(), Some("No such author"));
+        assert_eq!(body.http_status.as_deref(), Some("404 Object Not Found"));
+        assert_eq!(body.error_code.as_deref(), Some("17"));
+        assert_eq!(body.param.as_deref(), Some("id"));
+        assert_eq!(body.to_string(), "No such author (error_code: 17, param: id)");
+    }
+
+    #[test]
+    fn non_json_body_keeps_excerpt() {
+        let body = ApiErrorBody::parse(b"<html>\n\n  Bad gateway</html>");
+        assert_eq!(body.summary(), None);
+        assert_eq!(body.raw, "<html> Bad gateway</html>");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_centred() {
+        let long = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let cut = excerpt(long.as_bytes(), Some(1000));
+        assert!(cut.contains('X'));
+        assert_eq!(cut.chars().filter(|c| *c != '…').count(), EXCERPT_CHARS);
+        assert!(cut.starts_with('…') && cut.ends_with('…'));
+        let start = excerpt(long.as_bytes(), None);
+        assert!(start.starts_with("aaa") && start.ends_with('…'));
+        // multi-byte characters and an offset inside one do not panic
+        let snow = "☃".repeat(300);
+        assert_eq!(excerpt(snow.as_bytes(), Some(301)).chars().filter(|c| *c == '☃').count(), 200);
+    }
+
+    #[test]
+    fn status_and_attempts() {
+        let e = Error::Api { status: StatusCode::BAD_GATEWAY, body: Box::default(), attempts: 4 };
+        assert_eq!(e.status(), Some(StatusCode::BAD_GATEWAY));
+        assert_eq!(e.attempts(), Some(4));
+        let text = e.to_string();
+        assert!(text.contains("502") && text.contains("after 4 attempts"), "{text}");
+        let e = Error::RateLimited { attempts: 3, retry_after: Some(Duration::from_secs(7)) };
+        assert!(e.to_string().contains("after 3 attempts"));
+        assert!(e.to_string().contains("7.0 s"));
+    }
+
+    #[test]
+    fn redaction_scrubs_echoed_secret() {
+        let e = Error::Unauthorized {
+            body: Box::new(ApiErrorBody::parse(br#"{"message": "bad secret s3cr3t-value"}"#)),
+        }
+        .redacted("s3cr3t-value");
+        assert!(!e.to_string().contains("s3cr3t-value"));
+        assert!(!format!("{e:?}").contains("s3cr3t-value"));
+    }
+}

@@ -1,0 +1,47 @@
+//! The hand-written runtime that generated operations call into: configuration,
+//! credentials, rate limiting, retries, pagination, errors, time and query encoding.
+//!
+//! Generated code uses only the items re-exported here (see `docs/ARCHITECTURE.md`).
+//! The runtime never names generated types; it reaches them through the [`Page`] and
+//! [`QueryValue`] traits and through generics such as [`Client::execute`].
+//!
+//! Module map:
+//!
+//! | module | owns |
+//! |---|---|
+//! | `defaults` | the few constants that tie the runtime to one API (base URL, environment variables) |
+//! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
+//! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
+//! | `response` | turning a response into a value or an [`Error`] |
+//! | `request` | [`Request`] |
+//! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`encode_path_segment`] |
+//! | `limiter` | [`RateLimiter`], [`RateLimit`], [`GcraLimiter`] |
+//! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
+//! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
+//! | `cursor` | [`Cursor`] |
+//! | `error` | [`Error`], [`ApiErrorBody`] |
+//! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
+
+mod client;
+mod config;
+mod cursor;
+pub mod defaults;
+mod error;
+mod limiter;
+mod paginate;
+mod query;
+mod request;
+mod response;
+mod retry;
+mod time;
+
+pub use client::Client;
+pub use config::{ClientBuilder, Credentials};
+pub use cursor::Cursor;
+pub use error::{ApiErrorBody, BoxError, Error};
+pub use limiter::{GcraLimiter, RateLimit, RateLimiter};
+pub use paginate::{Items, Page, PageOf, Pages, Paginator};
+pub use query::{Query, QueryValue, SortKey, encode_path_segment};
+pub use request::Request;
+pub use retry::RetryPolicy;
+pub use time::{Date, DateTime, ParseTimeError, Timestamp};
