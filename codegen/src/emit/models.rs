@@ -1,0 +1,248 @@
+//! `models.rs`: structs, enums, newtypes, aliases and unions for the document's schemas.
+
+use super::types::{doc_or, ident, ty};
+use crate::ir::{AliasDef, Api, EnumDef, NewtypeDef, StructDef, TypeDef, UnionDef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(api: &Api) -> TokenStream {
+    let items = api.types.values().map(|def| match def {
+        TypeDef::Struct(d) => emit_struct(d),
+        TypeDef::Enum(d) => emit_enum(d),
+        TypeDef::Newtype(d) => emit_newtype(d),
+        TypeDef::Alias(d) => emit_alias(d),
+        TypeDef::Union(d) => emit_union(d),
+    });
+    let items: Vec<TokenStream> = items.collect();
+    let body = quote!(#(#items)*);
+    // Import the runtime only where it is used, so the file has no unused import.
+    let uses_runtime = body.to_string().contains("runtime ::");
+    let import = uses_runtime.then(|| {
+        quote!(
+            use crate::runtime;
+        )
+    });
+    let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
+    // Unions hold whole objects; boxing every variant would cost more than it saves.
+    let allow = unions.then(|| quote!(#![allow(clippy::large_enum_variant)]));
+    quote! {
+        //! Types of the request and response bodies, one per schema.
+        #allow
+
+        #import
+
+        #body
+    }
+}
+
+fn emit_struct(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
+    let fields = def.fields.iter().map(|f| {
+        let fname = ident(&f.name);
+        let doc = doc_or(f.doc.as_deref(), &format!("The `{}` property.", f.wire));
+        let inner = ty(&f.ty);
+        let rename = (f.name != f.wire).then(|| {
+            let wire = &f.wire;
+            quote!(#[serde(rename = #wire)])
+        });
+        if f.optional() {
+            quote! {
+                #doc
+                #rename
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub #fname: Option<#inner>,
+            }
+        } else {
+            quote! { #doc #rename pub #fname: #inner, }
+        }
+    });
+    let additional = def.additional.as_ref().map(|t| {
+        let t = ty(t);
+        quote! {
+            /// Members beyond the declared properties (`additionalProperties`).
+            #[serde(flatten)]
+            pub additional: std::collections::BTreeMap<String, #t>,
+        }
+    });
+    let default = def.fields.iter().all(|f| f.optional()).then(|| quote!(Default,));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+fn emit_enum(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("The `{}` values.", def.name));
+    let variants: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<&str> = def.variants.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs = wires.iter().map(|w| crate::docs::outer(&format!("`{w}`")));
+    quote! {
+        #doc
+        ///
+        /// Values this client does not know yet are kept in `Unknown`, so new server values
+        /// never break decoding.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #variant_docs #variants, )*
+            /// A value not listed in the API description.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #wires, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#variants, )*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    #( #wires => Self::#variants, )*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+
+        impl runtime::QueryValue for #name {
+            fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(self.as_str())
+            }
+        }
+    }
+}
+
+fn emit_newtype(def: &NewtypeDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("A `{}` value.", def.name));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(String);
+
+        impl #name {
+            /// Wraps a raw value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The raw value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Unwraps the raw value.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl runtime::QueryValue for #name {
+            fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(&self.0)
+            }
+        }
+    }
+}
+
+fn emit_alias(def: &AliasDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
+    let target = ty(&def.target);
+    quote! { #doc pub type #name = #target; }
+}
+
+fn emit_union(def: &UnionDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
+    let variants = def.variants.iter().map(|(v, t)| {
+        let v = ident(v);
+        let t = ty(t);
+        let vdoc = crate::docs::outer(&format!("The value matched `{v}`."));
+        quote! { #vdoc #v(#t), }
+    });
+    quote! {
+        #doc
+        ///
+        /// Decoding tries each variant in order and keeps the first that matches.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! `operations.rs`: one method per operation on the runtime's `Client`, plus `Page` impls
+//! for paginated responses. Each method only builds a `runtime::Request`; sending, retrying,
+//! decoding and error mapping are the runtime's job.
+
+use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
+use crate::ir::{Api, Operation, PageImpl, TypeRef};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeSet;
+
+pub fn emit(api: &Api) -> TokenStream {
+    let mut used = BTreeSet::new();
+    let mut queries = BTreeSet::new();
+    for op in &api.operations {
+        for p in &op.path_params {
+            collect_names(&p.ty, &mut used);
+        }
+        if let Some((body, _)) = &op.body {
+            collect_names(body, &mut used);
+        }
+        if let Some(r) = &op.response {
+            collect_names(r, &mut used);
+        }
+        if let Some(q) = &op.query {
+            queries.insert(q.name.clone());
+        }
+    }
+    for page in api.pages.values() {
+        used.insert(page.type_name.clone());
+        collect_names(&page.item, &mut used);
+    }
+    let uses = use_models(&used);
+    let query_uses = (!queries.is_empty()).then(|| {
+        let q = queries.iter().map(|n| ident(n));
+        quote!(use super::queries::{#(#q),*};)
+    });
+    let needs_query_value = api.operations.iter().any(|op| !op.path_params.is_empty());
+    let query_value = needs_query_value.then(|| {
+        quote!(
+            use runtime::QueryValue as _;
+        )
+    });
+
+    let methods = api.operations.iter().map(emit_method);
+    let builders = api.operations.iter().map(emit_request_fn);
+    let pages = api.pages.values().map(emit_page);
+    quote! {
+        //! The API's operations, as methods on [`Client`](crate::Client).
+
+        use crate::runtime::{self, Client, Error};
+        #query_value
+        #uses
+        #query_uses
+
+        impl Client {
+            #(#methods)*
+        }
+
+        #(#builders)*
+
+        #(#pages)*
+    }
+}
+
+/// `(arguments with types, argument names)` of an operation, in signature order.
+fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut decl = Vec::new();
+    let mut names = Vec::new();
+    for p in &op.path_params {
+        let name = ident(&p.name);
+        let t = match &p.ty {
+            TypeRef::String => quote!(&str),
+            t if is_copy_scalar(t) => ty(t),
+            t => {
+                let t = ty(t);
+                quote!(&#t)
+            }
+        };
+        decl.push(quote!(#name: #t));
+        names.push(quote!(#name));
+    }
+    if let Some(q) = &op.query {
+        let qt = ident(&q.name);
+        decl.push(quote!(query: &#qt));
+        names.push(quote!(query));
+    }
+    if let Some((body, _)) = &op.body {
+        let bt = ty(body);
+        decl.push(quote!(body: &#bt));
+        names.push(quote!(body));
+    }
+    (decl, names)
+}
+
+fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
+    ident(&format!("{}_request", op.method))
+}
+
+fn emit_method(op: &Operation) -> TokenStream {
+    let method = ident(&op.method);
+    let (decl, names) = args(op);
+    let build = request_fn_name(op);
+    let fallible = op.request_is_fallible();
+    let request = if fallible { quote!(#build(#(#names),*)?) } else { quote!(#build(#(#names),*)) };
+    let spec_doc = op.doc.as_deref().filter(|d| !d.trim().is_empty()).map(|d| {
+        let d = crate::docs::outer(d);
+        quote!(#d #[doc = ""])
+    });
+    let doc = crate::docs::own(&format!(
+        "`{} {}` (operation `{}`).\n\n\
+         # Errors\n\n\
+         Fails with [`Error`] when the request cannot be sent, the API answers with an \
+         error status (after the client's retries), or the response does not decode.",
+        op.http_method, op.path, op.id
+    ));
+    let doc = quote!(#spec_doc #doc);
+    let deprecated =
+        op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
+    let (ret, call) = match &op.response {
+        Some(t) => {
+            let t = ty(t);
+            (quote!(#t), quote!(self.execute(#request).await))
+        }
+        None => (quote!(()), quote!(self.execute_empty(#request).await)),
+    };
+    let main = quote! {
+        #doc
+        #deprecated
+        pub async fn #method(&self, #(#decl),*) -> Result<#ret, Error> {
+            #call
+        }
+    };
+    let pages = op.pages_method.as_ref().map(|pages_method| {
+        let pages_method = ident(pages_method);
+        let resp = op.response.as_ref().map(ty).unwrap_or_else(|| quote!(()));
+        let doc = crate::docs::own(&format!(
+            "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
+             The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
+             hands out a cursor after each page so that an interrupted export can resume.",
+            op.method
+        ));
+        let single_sort = op.query.as_ref().and_then(|q| q.single_sort.as_ref()).map(|field| {
+            let field_ident = ident(field);
+            let msg = format!(
+                "{} returns no next-page links when sorting by more than one field; \
+                 sort by one field to page through the results",
+                op.id
+            );
+            quote! {
+                if query.#field_ident.len() > 1 {
+                    return runtime::Paginator::failed(runtime::Error::invalid_request(#msg));
+                }
+            }
+        });
+        let body = if op.request_is_fallible() {
+            quote! {
+                match #build(#(#names),*) {
+                    Ok(request) => self.paginate(request),
+                    Err(error) => runtime::Paginator::failed(error),
+                }
+            }
+        } else {
+            quote!(self.paginate(#build(#(#names),*)))
+        };
+        quote! {
+            #doc
+            #deprecated
+            pub fn #pages_method(&self, #(#decl),*) -> runtime::Paginator<#resp> {
+                #single_sort
+                #body
+            }
+        }
+    });
+    quote! { #main #pages }
+}
+
+fn emit_request_fn(op: &Operation) -> TokenStream {
+    let build = request_fn_name(op);
+    let (decl, _) = args(op);
+    let http = ident(&op.http_method);
+    let id = &op.id;
+    let path = path_expr(op);
+    let with_query = op.query.as_ref().map(|_| quote!(.query(query.to_query())));
+    let validate = op.query.as_ref().filter(|q| q.has_rules()).map(|_| quote!(query.validate()?;));
+    let body = op.body.as_ref().map(|_| quote!(.json_body(body)));
+    let request = quote!(runtime::Request::new(reqwest::Method::#http, #id, #path) #with_query);
+    match (op.request_is_fallible(), body) {
+        (false, _) => quote! {
+            fn #build(#(#decl),*) -> runtime::Request {
+                #request
+            }
+        },
+        (true, Some(body)) => quote! {
+            fn #build(#(#decl),*) -> Result<runtime::Request, Error> {
+                #validate
+                #request #body
+            }
+        },
+        (true, None) => quote! {
+            fn #build(#(#decl),*) -> Result<runtime::Request, Error> {
+                #validate
+                Ok(#request)
+            }
+        },
+    }
+}
+
+/// The request path with every `{param}` replaced by its percent-encoded value.
+fn path_expr(op: &Operation) -> TokenStream {
+    if op.path_params.is_empty() {
+        let path = &op.path;
+        return quote!(#path.to_owned());
+    }
+    let mut template = String::new();
+    let mut values = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        template.push_str("{}");
+        let wire = &rest[start + 1..start + len];
+        if let Some(p) = op.path_params.iter().find(|p| p.wire == wire) {
+            let name = ident(&p.name);
+            values.push(quote!(runtime::encode_path_segment(&#name.to_query_value())));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    quote!(format!(#template, #(#values),*))
+}
+
+fn emit_page(page: &PageImpl) -> TokenStream {
+    let name = ident(&page.type_name);
+    let item = ty(&page.item);
+    let next = next_url_expr(&page.next_url);
+    let items = items_expr(&page.items);
+    quote! {
+        impl runtime::Page for #name {
+            type Item = #item;
+
+            fn next_url(&self) -> Option<&str> {
+                #next
+            }
+
+            fn into_items(self) -> Vec<#item> {
+                #items
+            }
+        }
+    }
+}
+
+/// Borrowing walk to the next-page URL: `Option<&str>`.
+fn next_url_expr(chain: &[(String, bool)]) -> TokenStream {
+    let mut expr = quote!(self);
+    let mut is_option = false;
+    for (field, optional) in chain {
+        let f = ident(field);
+        expr = match (is_option, optional) {
+            (false, false) => quote!(#expr.#f),
+            (false, true) => quote!(#expr.#f.as_ref()),
+            (true, false) => quote!(#expr.map(|v| &v.#f)),
+            (true, true) => quote!(#expr.and_then(|v| v.#f.as_ref())),
+        };
+        is_option |= optional;
+    }
+    if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
+}
+
+/// Consuming walk to the item array: `Vec<Item>`.
+fn items_expr(chain: &[(String, bool)]) -> TokenStream {
+    let mut expr = quote!(self);
+    let mut is_option = false;
+    for (field, optional) in chain {
+        let f = ident(field);
+        expr = match (is_option, optional) {
+            (false, _) => quote!(#expr.#f),
+            (true, false) => quote!(#expr.map(|v| v.#f)),
+            (true, true) => quote!(#expr.and_then(|v| v.#f)),
+        };
+        is_option |= optional;
+    }
+    if is_option { quote!(#expr.unwrap_or_default()) } else { expr }
+}

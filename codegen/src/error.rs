@@ -1,0 +1,75 @@
+//! The generator's error type: every variant says where in the document it arose.
+
+/// Why a document could not be turned into Rust.
+///
+/// Every variant names the place: a JSON pointer into the document, an operationId or
+/// a schema name, so that the spec author can find and fix it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not YAML or JSON, or does not have the shape of an OpenAPI document.
+    #[error("cannot parse the document at {pointer}: {message}")]
+    Parse {
+        /// JSON pointer to the offending value (`/` for the whole document).
+        pointer: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// The document is well-formed but breaks a rule of OpenAPI or of this generator.
+    #[error("invalid document at {pointer}: {message}")]
+    Invalid {
+        /// JSON pointer to the offending value.
+        pointer: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The document uses a construct the generator does not support yet.
+    #[error("unsupported at {pointer}: {message}")]
+    Unsupported {
+        /// JSON pointer to the construct.
+        pointer: String,
+        /// Which construct, and what to use instead.
+        message: String,
+    },
+    /// A `$ref` points at nothing.
+    #[error("unresolved $ref {reference:?} at {pointer}")]
+    UnresolvedRef {
+        /// JSON pointer to the `$ref`.
+        pointer: String,
+        /// The reference as written.
+        reference: String,
+    },
+    /// The generator produced Rust that does not parse: a bug in the generator.
+    #[error("internal error while rendering {file}: {message} (please report this)")]
+    Render {
+        /// The output file being rendered.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid { pointer: pointer.into(), message: message.into() }
+    }
+
+    pub(crate) fn unsupported(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Unsupported { pointer: pointer.into(), message: message.into() }
+    }
+}
+
+/// Escapes one reference token of a JSON pointer (RFC 6901).
+pub(crate) fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Appends reference tokens to a JSON pointer.
+pub(crate) fn ptr(base: &str, tokens: &[&str]) -> String {
+    let mut out = base.to_owned();
+    for token in tokens {
+        out.push('/');
+        out.push_str(&escape_token(token));
+    }
+    out
+}

@@ -1,0 +1,274 @@
+//! The intermediate representation: plain data between the OpenAPI document and the tokens.
+//!
+//! Every name here is already a valid, unique Rust name; every wire name is kept beside it.
+
+use std::collections::BTreeMap;
+
+/// The whole API, ready to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// Named types keyed by Rust name, so output order never depends on spec order.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Operations sorted by Rust method name.
+    pub operations: Vec<Operation>,
+    /// One entry per paginated response type.
+    pub pages: BTreeMap<String, PageImpl>,
+}
+
+/// A reference to a Rust type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// Zone-less UTC timestamp (`format: naive-date-time`).
+    Timestamp,
+    /// RFC 3339 date-time (`format: date-time`).
+    DateTime,
+    /// Calendar date (`format: date`).
+    Date,
+    /// Any JSON value.
+    Json,
+    /// A JSON object with any members.
+    JsonObject,
+    /// A named type defined in `Api::types`.
+    Named(String),
+    /// `Vec<T>`.
+    Vec(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// `Box<T>`, to break a cycle of directly nested structs.
+    Boxed(Box<TypeRef>),
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeDef {
+    /// A struct with named fields.
+    Struct(StructDef),
+    /// A string enum with an `Unknown(String)` fallback.
+    Enum(EnumDef),
+    /// A newtype around a string (entity ids and other named strings).
+    Newtype(NewtypeDef),
+    /// `pub type Name = Target;`
+    Alias(AliasDef),
+    /// A `oneOf`/`anyOf` union decoded by trying each variant in turn.
+    Union(UnionDef),
+}
+
+/// A struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// Fields, sorted by wire name.
+    pub fields: Vec<Field>,
+    /// Value type of `additionalProperties` when it has a schema; captured with `#[serde(flatten)]`.
+    pub additional: Option<TypeRef>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust name (already escaped if needed, without `r#`).
+    pub name: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// The value type, without the `Option` that `required`/`nullable` add.
+    pub ty: TypeRef,
+    /// Listed in `required`.
+    pub required: bool,
+    /// `nullable: true`.
+    pub nullable: bool,
+}
+
+impl Field {
+    /// Whether the Rust field is an `Option`.
+    pub fn optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// Variants in spec order.
+    pub variants: Vec<Variant>,
+}
+
+/// One enum variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Rust name.
+    pub name: String,
+    /// Value on the wire.
+    pub wire: String,
+}
+
+/// A string newtype.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewtypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+}
+
+/// A type alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// The aliased type.
+    pub target: TypeRef,
+}
+
+/// A union of schemas (`oneOf`/`anyOf` without a usable discriminator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// `(variant name, type)` in spec order.
+    pub variants: Vec<(String, TypeRef)>,
+}
+
+/// One API operation: one method on the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId` (or the name derived from method and path).
+    pub id: String,
+    /// Rust method name.
+    pub method: String,
+    /// HTTP method in upper case.
+    pub http_method: String,
+    /// Path template as written, e.g. `/accounts/{id}`.
+    pub path: String,
+    /// Summary and description.
+    pub doc: Option<String>,
+    /// Whether the operation is deprecated.
+    pub deprecated: bool,
+    /// Path parameters in template order.
+    pub path_params: Vec<PathParam>,
+    /// The query-parameter type, when the operation has query parameters.
+    pub query: Option<QueryType>,
+    /// The JSON request body type and whether it is required.
+    pub body: Option<(TypeRef, bool)>,
+    /// The decoded success body (`None`: no body expected).
+    pub response: Option<TypeRef>,
+    /// The name of the method returning a paginator, when the operation is paginated (`x-pagination`).
+    pub pages_method: Option<String>,
+}
+
+/// A path parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathParam {
+    /// Rust argument name.
+    pub name: String,
+    /// Name in the path template.
+    pub wire: String,
+    /// Type.
+    pub ty: TypeRef,
+}
+
+/// The query-parameter struct of one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryType {
+    /// Rust type name, e.g. `ListAccountsQuery`.
+    pub name: String,
+    /// Parameters in spec order.
+    pub params: Vec<QueryParam>,
+    /// Groups of parameters (Rust field names) of which at least one must be set
+    /// (operation extension `x-require-one-of`).
+    pub require_one_of: Vec<Vec<String>>,
+    /// The sort parameter (Rust field name) that must hold at most one key for the API to
+    /// return paging links (`x-pagination` member `single-sort`).
+    pub single_sort: Option<String>,
+}
+
+impl QueryType {
+    /// Whether the type has rules to check before sending (bounds, required groups).
+    pub fn has_rules(&self) -> bool {
+        !self.require_one_of.is_empty() || self.params.iter().any(|p| p.bounds != (None, None))
+    }
+}
+
+impl Operation {
+    /// Whether building the request can fail (body serialisation or query rules).
+    pub fn request_is_fallible(&self) -> bool {
+        self.body.is_some() || self.query.as_ref().is_some_and(QueryType::has_rules)
+    }
+}
+
+/// One query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryParam {
+    /// Rust field name.
+    pub name: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// Element type (for arrays, the item type).
+    pub ty: TypeRef,
+    /// How the value is written into the query string.
+    pub encoding: QueryEncoding,
+    /// `required: true`.
+    pub required: bool,
+    /// Integer `minimum`/`maximum` of the schema, checked before sending.
+    pub bounds: (Option<i64>, Option<i64>),
+}
+
+/// How a query parameter is serialised (OpenAPI `style`/`explode`, plus `x-` conventions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryEncoding {
+    /// `name=value`.
+    Single,
+    /// A bool sent as `1`/`0` (`x-boolean-as-integer`).
+    Flag,
+    /// An array sent as repeated keys (`form`, `explode: true`).
+    Exploded,
+    /// An array joined by a delimiter (`form` without explode, `spaceDelimited`, `pipeDelimited`).
+    Joined(char),
+    /// Sort keys `-a,b` over the named field enum (`x-sort-fields`).
+    Sort(String),
+}
+
+/// How a paginated response type exposes its items and next-page URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageImpl {
+    /// The response type.
+    pub type_name: String,
+    /// The item type.
+    pub item: TypeRef,
+    /// Field chain to the item array: `(rust field, optional)`.
+    pub items: Vec<(String, bool)>,
+    /// Field chain to the next-page URL.
+    pub next_url: Vec<(String, bool)>,
+}

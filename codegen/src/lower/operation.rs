@@ -1,0 +1,582 @@
+//! Operations: methods, path and query parameters, bodies, responses and `x-pagination`.
+
+use super::schema::type_of;
+use super::{Lowerer, RESERVED_METHODS, unescape};
+use crate::error::{Error, ptr};
+use crate::ir::{Operation, PageImpl, PathParam, QueryEncoding, QueryParam, QueryType, TypeDef, TypeRef};
+use crate::names::{self, Scope};
+use openapiv3::{
+    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, Response, Schema,
+    SchemaKind, StatusCode, Type,
+};
+use std::collections::BTreeMap;
+
+/// Parameter extension: a bool sent as `1`/`0` (`_isnull` style filters).
+pub const X_BOOLEAN_AS_INTEGER: &str = "x-boolean-as-integer";
+/// Parameter extension: the component enum of sortable fields; values render as `-a,b`.
+pub const X_SORT_FIELDS: &str = "x-sort-fields";
+/// Operation extension: where the items and the next-page URL live in the response.
+pub const X_PAGINATION: &str = "x-pagination";
+/// Operation extension: query parameters of which at least one must be given.
+pub const X_REQUIRE_ONE_OF: &str = "x-require-one-of";
+
+pub(crate) fn lower_operations(
+    cx: &mut Lowerer<'_>,
+) -> Result<(Vec<Operation>, BTreeMap<String, PageImpl>), Error> {
+    let api = cx.api;
+    let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> = api.paths.paths.iter().collect();
+    paths.sort_by(|a, b| a.0.cmp(b.0));
+
+    let mut methods = Scope::with_reserved(RESERVED_METHODS);
+    let mut ids = BTreeMap::<String, String>::new();
+    let mut operations = Vec::new();
+    let mut pages = BTreeMap::new();
+    for (path, item) in paths {
+        let item_ptr = ptr("/paths", &[path]);
+        let item = match item {
+            ReferenceOr::Item(item) => item,
+            ReferenceOr::Reference { .. } => {
+                return Err(Error::unsupported(item_ptr, "path items given by $ref: inline them"));
+            }
+        };
+        for (method, op) in item.iter() {
+            let op_ptr = ptr(&item_ptr, &[method]);
+            let id = op.operation_id.clone().unwrap_or_else(|| derived_id(method, path));
+            if let Some(first) = ids.insert(id.clone(), op_ptr.clone()) {
+                return Err(Error::invalid(
+                    &op_ptr,
+                    format!("operationId {id:?} is also used at {first}; operationIds must be unique"),
+                ));
+            }
+            let mut method_name = names::safe_snake(&id);
+            if methods.is_taken(&method_name) {
+                // Keeps the runtime's own methods (`builder`, `execute`, …) reachable.
+                method_name.push_str("_op");
+            }
+            let method_name = methods.claim(method_name);
+            let mut lowered = OpLowering { cx, id: &id, op_ptr: &op_ptr, method_name: &method_name };
+            let params = lowered.parameters(&item.parameters, &op.parameters)?;
+            let (path_params, mut query) = lowered.split_params(path, params)?;
+            if let Some(q) = &mut query {
+                lowered.query_rules(q, op)?;
+            }
+            let body = match &op.request_body {
+                Some(body) => Some(lowered.body(body)?),
+                None => None,
+            };
+            let response = lowered.response(&op.responses)?;
+            let page = lowered.pagination(op.extensions.get(X_PAGINATION), response.as_ref())?;
+            let pages_method = page.as_ref().map(|_| methods.claim(format!("{method_name}_pages")));
+            if let Some(page) = page {
+                match pages.get(&page.type_name) {
+                    Some(existing) if existing != &page => {
+                        return Err(Error::invalid(
+                            ptr(&op_ptr, &[X_PAGINATION]),
+                            format!("{} is paginated differently by another operation", page.type_name),
+                        ));
+                    }
+                    _ => {
+                        pages.insert(page.type_name.clone(), page);
+                    }
+                }
+            }
+            operations.push(Operation {
+                id: id.clone(),
+                method: method_name.clone(),
+                http_method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                doc: join_doc(op.summary.as_deref(), op.description.as_deref()),
+                deprecated: op.deprecated,
+                path_params,
+                query,
+                body,
+                response,
+                pages_method,
+            });
+        }
+    }
+    operations.sort_by(|a, b| a.method.cmp(&b.method));
+    Ok((operations, pages))
+}
+
+/// `get /accounts/{id}` → `get_accounts_by_id`.
+fn derived_id(method: &str, path: &str) -> String {
+    let mut out = method.to_owned();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('_');
+        match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => {
+                out.push_str("by_");
+                out.push_str(param);
+            }
+            None => out.push_str(seg),
+        }
+    }
+    out
+}
+
+fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> {
+    match (summary, description) {
+        (Some(s), Some(d)) => Some(format!("{s}\n\n{d}")),
+        (Some(s), None) => Some(s.to_owned()),
+        (None, Some(d)) => Some(d.to_owned()),
+        (None, None) => None,
+    }
+}
+
+struct OpLowering<'c, 'a> {
+    cx: &'c mut Lowerer<'a>,
+    id: &'c str,
+    op_ptr: &'c str,
+    method_name: &'c str,
+}
+
+/// A parameter with its pointer, after `$ref` resolution.
+struct Resolved {
+    param: Parameter,
+    pointer: String,
+}
+
+impl OpLowering<'_, '_> {
+    fn type_prefix(&self) -> String {
+        names::type_name(self.method_name)
+    }
+
+    /// Path-item parameters overridden by operation parameters of the same name and location.
+    fn parameters(
+        &mut self,
+        shared: &[ReferenceOr<Parameter>],
+        own: &[ReferenceOr<Parameter>],
+    ) -> Result<Vec<Resolved>, Error> {
+        let mut out: Vec<Resolved> = Vec::new();
+        let item_ptr = self.op_ptr.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or_default();
+        let sources = [(shared, item_ptr), (own, self.op_ptr.to_owned())];
+        for (list, base) in sources {
+            for (i, p) in list.iter().enumerate() {
+                let pointer = ptr(&base, &["parameters", &i.to_string()]);
+                let param = self.resolve_parameter(p, &pointer)?;
+                let key = (param.parameter_data_ref().name.clone(), location(&param));
+                if let Some(existing) = out
+                    .iter_mut()
+                    .find(|r| (r.param.parameter_data_ref().name.clone(), location(&r.param)) == key)
+                {
+                    *existing = Resolved { param, pointer };
+                } else {
+                    out.push(Resolved { param, pointer });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn resolve_parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter, Error> {
+        let mut current = p;
+        for _ in 0..32 {
+            match current {
+                ReferenceOr::Item(param) => return Ok(param.clone()),
+                ReferenceOr::Reference { reference } => {
+                    let unresolved =
+                        || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
+                    let key = reference.strip_prefix("#/components/parameters/").ok_or_else(unresolved)?;
+                    current = self
+                        .cx
+                        .api
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.parameters.get(&unescape(key)))
+                        .ok_or_else(unresolved)?;
+                }
+            }
+        }
+        Err(Error::invalid(pointer, "$ref chain never ends"))
+    }
+
+    fn split_params(
+        &mut self,
+        path: &str,
+        params: Vec<Resolved>,
+    ) -> Result<(Vec<PathParam>, Option<QueryType>), Error> {
+        let mut path_params = Vec::new();
+        let mut query_params = Vec::new();
+        let mut args = Scope::with_reserved(&["self", "query", "body"]);
+        let mut fields = Scope::with_reserved(&["new", "to_query"]);
+        for Resolved { param, pointer } in params {
+            match &param {
+                Parameter::Path { parameter_data, .. } => {
+                    let schema = param_schema(&parameter_data.format, &pointer)?;
+                    let context = format!("{}{}", self.type_prefix(), names::type_name(&parameter_data.name));
+                    let ty = type_of(self.cx, &schema, &context, &ptr(&pointer, &["schema"]))?;
+                    path_params.push(PathParam {
+                        name: args.claim(names::safe_snake(&parameter_data.name)),
+                        wire: parameter_data.name.clone(),
+                        ty,
+                    });
+                }
+                Parameter::Query { parameter_data, style, allow_reserved, .. } => {
+                    if *allow_reserved {
+                        return Err(Error::unsupported(&pointer, "allowReserved query parameters"));
+                    }
+                    let q = self.query_param(parameter_data, style, &pointer, &mut fields)?;
+                    query_params.push(q);
+                }
+                Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+                    return Err(Error::unsupported(
+                        &pointer,
+                        format!(
+                            "{} parameter {:?}: only path and query parameters are supported so far",
+                            location(&param),
+                            parameter_data.name
+                        ),
+                    ));
+                }
+            }
+        }
+        // Every `{name}` in the template must be a declared path parameter, and vice versa.
+        let template: Vec<&str> =
+            path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)).collect();
+        for name in &template {
+            if !path_params.iter().any(|p| p.wire == *name) {
+                return Err(Error::invalid(
+                    self.op_ptr,
+                    format!(
+                        "path template names {{{name}}} but the operation declares no such path parameter"
+                    ),
+                ));
+            }
+        }
+        path_params.retain(|p| template.contains(&p.wire.as_str()));
+        path_params.sort_by_key(|p| template.iter().position(|t| *t == p.wire));
+        let query = (!query_params.is_empty()).then(|| QueryType {
+            name: self.cx.scope.claim(format!("{}Query", self.type_prefix())),
+            params: query_params,
+            require_one_of: Vec::new(),
+            single_sort: None,
+        });
+        Ok((path_params, query))
+    }
+
+    /// `x-require-one-of` and the `single-sort` member of `x-pagination`.
+    fn query_rules(&self, query: &mut QueryType, op: &openapiv3::Operation) -> Result<(), Error> {
+        let field_of = |wire: &str, pointer: &str| {
+            query.params.iter().find(|p| p.wire == wire).map(|p| p.name.clone()).ok_or_else(|| {
+                Error::invalid(
+                    pointer,
+                    format!("names {wire:?}, which is not a query parameter of {}", self.id),
+                )
+            })
+        };
+        if let Some(ext) = op.extensions.get(X_REQUIRE_ONE_OF) {
+            let pointer = ptr(self.op_ptr, &[X_REQUIRE_ONE_OF]);
+            let names: Vec<&str> = ext.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            if names.len() < 2 {
+                return Err(Error::invalid(&pointer, "must list at least two query parameter names"));
+            }
+            let group = names.iter().map(|n| field_of(n, &pointer)).collect::<Result<Vec<_>, _>>()?;
+            query.require_one_of.push(group);
+        }
+        if let Some(sort) = op.extensions.get(X_PAGINATION).and_then(|p| p.get("single-sort")) {
+            let pointer = ptr(self.op_ptr, &[X_PAGINATION, "single-sort"]);
+            let wire =
+                sort.as_str().ok_or_else(|| Error::invalid(&pointer, "must name the sort parameter"))?;
+            let name = field_of(wire, &pointer)?;
+            let is_sort =
+                query.params.iter().any(|p| p.name == name && matches!(p.encoding, QueryEncoding::Sort(_)));
+            if !is_sort {
+                return Err(Error::invalid(
+                    &pointer,
+                    format!("{wire:?} is not a sort parameter ({X_SORT_FIELDS})"),
+                ));
+            }
+            query.single_sort = Some(name);
+        }
+        Ok(())
+    }
+
+    fn query_param(
+        &mut self,
+        data: &openapiv3::ParameterData,
+        style: &QueryStyle,
+        pointer: &str,
+        fields: &mut Scope,
+    ) -> Result<QueryParam, Error> {
+        let schema = param_schema(&data.format, pointer)?;
+        let resolved = self.schema_of(&schema, pointer)?;
+        let is_array = matches!(resolved.schema_kind, SchemaKind::Type(Type::Array(_)));
+        let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
+        let context = format!("{}{}", self.type_prefix(), names::type_name(&data.name));
+        let schema_ptr = ptr(pointer, &["schema"]);
+
+        let (ty, encoding) = if let Some(fields_enum) = data.extensions.get(X_SORT_FIELDS) {
+            let Some(key) = fields_enum.as_str() else {
+                return Err(Error::invalid(ptr(pointer, &[X_SORT_FIELDS]), "must name a component schema"));
+            };
+            let reference = format!("#/components/schemas/{key}");
+            let field_ty = self.cx.ref_name(&reference, &ptr(pointer, &[X_SORT_FIELDS]))?;
+            if !matches!(self.cx.types.get(&field_ty), Some(TypeDef::Enum(_))) {
+                return Err(Error::invalid(
+                    ptr(pointer, &[X_SORT_FIELDS]),
+                    format!("{key} must be a string enum"),
+                ));
+            }
+            if !is_array || explode {
+                return Err(Error::invalid(pointer, "a sort parameter must be an array with explode: false"));
+            }
+            (TypeRef::Named(field_ty.clone()), QueryEncoding::Sort(field_ty))
+        } else if data.extensions.get(X_BOOLEAN_AS_INTEGER).and_then(|v| v.as_bool()) == Some(true) {
+            if is_array {
+                return Err(Error::invalid(
+                    pointer,
+                    format!("{X_BOOLEAN_AS_INTEGER} needs a scalar parameter"),
+                ));
+            }
+            (TypeRef::Bool, QueryEncoding::Flag)
+        } else if is_array {
+            let ty = type_of(self.cx, &schema, &context, &schema_ptr)?;
+            let item = match ty {
+                TypeRef::Vec(item) => *item,
+                other => other,
+            };
+            let encoding = match (style, explode) {
+                (QueryStyle::Form, true) => QueryEncoding::Exploded,
+                (QueryStyle::Form, false) => QueryEncoding::Joined(','),
+                (QueryStyle::SpaceDelimited, false) => QueryEncoding::Joined(' '),
+                (QueryStyle::PipeDelimited, false) => QueryEncoding::Joined('|'),
+                _ => {
+                    return Err(Error::unsupported(
+                        pointer,
+                        format!("style {style:?} with explode {explode} for an array query parameter"),
+                    ));
+                }
+            };
+            (item, encoding)
+        } else {
+            let ty = type_of(self.cx, &schema, &context, &schema_ptr)?;
+            if !self.is_scalar(&ty) {
+                return Err(Error::unsupported(
+                    pointer,
+                    format!("object-valued query parameter {:?} (style {style:?})", data.name),
+                ));
+            }
+            (ty, QueryEncoding::Single)
+        };
+        let bounds = match &resolved.schema_kind {
+            SchemaKind::Type(Type::Integer(i)) if encoding == QueryEncoding::Single => {
+                let min = i.minimum.map(|m| if i.exclusive_minimum { m + 1 } else { m });
+                let max = i.maximum.map(|m| if i.exclusive_maximum { m - 1 } else { m });
+                (min, max)
+            }
+            _ => (None, None),
+        };
+        Ok(QueryParam {
+            name: fields.claim(names::safe_snake(&data.name)),
+            wire: data.name.clone(),
+            doc: data.description.clone(),
+            ty,
+            encoding,
+            required: data.required,
+            bounds,
+        })
+    }
+
+    /// Whether a type renders as one query value.
+    fn is_scalar(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Named(n) => match self.cx.types.get(n) {
+                Some(TypeDef::Enum(_) | TypeDef::Newtype(_)) => true,
+                Some(TypeDef::Alias(a)) => self.is_scalar(&a.target),
+                _ => false,
+            },
+            TypeRef::Vec(_) | TypeRef::Map(_) | TypeRef::Json | TypeRef::JsonObject | TypeRef::Boxed(_) => {
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn schema_of(&self, schema: &ReferenceOr<Schema>, pointer: &str) -> Result<Schema, Error> {
+        match schema {
+            ReferenceOr::Item(s) => Ok(s.clone()),
+            ReferenceOr::Reference { reference } => Ok(self.cx.resolve_schema(reference, pointer)?.1.clone()),
+        }
+    }
+
+    fn body(&mut self, body: &ReferenceOr<RequestBody>) -> Result<(TypeRef, bool), Error> {
+        let pointer = ptr(self.op_ptr, &["requestBody"]);
+        let body = match body {
+            ReferenceOr::Item(b) => b.clone(),
+            ReferenceOr::Reference { reference } => {
+                let unresolved =
+                    || Error::UnresolvedRef { pointer: pointer.clone(), reference: reference.clone() };
+                let key = reference.strip_prefix("#/components/requestBodies/").ok_or_else(unresolved)?;
+                match self.cx.api.components.as_ref().and_then(|c| c.request_bodies.get(&unescape(key))) {
+                    Some(ReferenceOr::Item(b)) => b.clone(),
+                    _ => return Err(unresolved()),
+                }
+            }
+        };
+        let Some((media, content)) = json_content(&body.content) else {
+            return Err(Error::unsupported(
+                ptr(&pointer, &["content"]),
+                format!(
+                    "request body media types {:?}: only JSON bodies are supported so far",
+                    body.content.keys().collect::<Vec<_>>()
+                ),
+            ));
+        };
+        let schema = content.schema.clone().unwrap_or(ReferenceOr::Item(Schema {
+            schema_data: Default::default(),
+            schema_kind: SchemaKind::Any(Default::default()),
+        }));
+        let context = format!("{}Body", self.type_prefix());
+        let ty = type_of(self.cx, &schema, &context, &ptr(&pointer, &["content", media, "schema"]))?;
+        Ok((ty, body.required))
+    }
+
+    /// The decoded type of the first 2xx response (by status code).
+    fn response(&mut self, responses: &openapiv3::Responses) -> Result<Option<TypeRef>, Error> {
+        let mut success: Vec<(String, &ReferenceOr<Response>)> = responses
+            .responses
+            .iter()
+            .filter_map(|(code, r)| match code {
+                StatusCode::Code(c) if (200..300).contains(c) => Some((c.to_string(), r)),
+                StatusCode::Range(2) => Some(("2XX".to_owned(), r)),
+                _ => None,
+            })
+            .collect();
+        success.sort_by(|a, b| a.0.cmp(&b.0));
+        let Some((code, response)) = success.first() else { return Ok(None) };
+        let pointer = ptr(self.op_ptr, &["responses", code]);
+        let response = match response {
+            ReferenceOr::Item(r) => (*r).clone(),
+            ReferenceOr::Reference { reference } => {
+                let unresolved =
+                    || Error::UnresolvedRef { pointer: pointer.clone(), reference: reference.clone() };
+                let key = reference.strip_prefix("#/components/responses/").ok_or_else(unresolved)?;
+                match self.cx.api.components.as_ref().and_then(|c| c.responses.get(&unescape(key))) {
+                    Some(ReferenceOr::Item(r)) => r.clone(),
+                    _ => return Err(unresolved()),
+                }
+            }
+        };
+        if response.content.is_empty() {
+            return Ok(None);
+        }
+        let Some((media, content)) = json_content(&response.content) else {
+            return Err(Error::unsupported(
+                ptr(&pointer, &["content"]),
+                format!(
+                    "response media types {:?}: only JSON responses are supported so far",
+                    response.content.keys().collect::<Vec<_>>()
+                ),
+            ));
+        };
+        let Some(schema) = &content.schema else { return Ok(Some(TypeRef::Json)) };
+        let context = format!("{}Response", self.type_prefix());
+        Ok(Some(type_of(self.cx, schema, &context, &ptr(&pointer, &["content", media, "schema"]))?))
+    }
+
+    fn pagination(
+        &mut self,
+        ext: Option<&serde_json::Value>,
+        response: Option<&TypeRef>,
+    ) -> Result<Option<PageImpl>, Error> {
+        let Some(ext) = ext else { return Ok(None) };
+        let pointer = ptr(self.op_ptr, &[X_PAGINATION]);
+        let get = |key: &str| {
+            ext.get(key).and_then(|v| v.as_str()).ok_or_else(|| {
+                Error::invalid(
+                    &pointer,
+                    format!("{X_PAGINATION} needs `{key}`: a JSON pointer into the response"),
+                )
+            })
+        };
+        let (items_ptr, next_ptr) = (get("items")?, get("next-url")?);
+        let Some(TypeRef::Named(type_name)) = response else {
+            return Err(Error::invalid(
+                &pointer,
+                format!("{}: a paginated response must be an object schema", self.id),
+            ));
+        };
+        let (items, item_ty) = self.field_chain(type_name, items_ptr, &pointer)?;
+        let TypeRef::Vec(item) = item_ty else {
+            return Err(Error::invalid(&pointer, format!("`items` {items_ptr:?} must point at an array")));
+        };
+        let (next_url, next_ty) = self.field_chain(type_name, next_ptr, &pointer)?;
+        if next_ty != TypeRef::String {
+            return Err(Error::invalid(&pointer, format!("`next-url` {next_ptr:?} must point at a string")));
+        }
+        Ok(Some(PageImpl { type_name: type_name.clone(), item: *item, items, next_url }))
+    }
+
+    /// Follows a JSON pointer through struct fields: `(rust field, optional)` per step, and the final type.
+    fn field_chain(
+        &self,
+        start: &str,
+        json_ptr: &str,
+        pointer: &str,
+    ) -> Result<(Vec<(String, bool)>, TypeRef), Error> {
+        let mut chain = Vec::new();
+        let mut current = TypeRef::Named(start.to_owned());
+        for token in json_ptr.split('/').skip(1) {
+            let token = unescape(token);
+            let def = match &current {
+                TypeRef::Named(n) => self.struct_of(n),
+                _ => None,
+            };
+            let Some(def) = def else {
+                return Err(Error::invalid(
+                    pointer,
+                    format!("{json_ptr:?}: {token:?} is not inside an object"),
+                ));
+            };
+            let Some(field) = def.fields.iter().find(|f| f.wire == token) else {
+                return Err(Error::invalid(
+                    pointer,
+                    format!("{json_ptr:?}: {} has no property {token:?}", def.name),
+                ));
+            };
+            chain.push((field.name.clone(), field.optional()));
+            current = field.ty.clone();
+        }
+        if chain.is_empty() {
+            return Err(Error::invalid(pointer, format!("{json_ptr:?} must point inside the response")));
+        }
+        Ok((chain, current))
+    }
+
+    fn struct_of(&self, name: &str) -> Option<&crate::ir::StructDef> {
+        match self.cx.types.get(name)? {
+            TypeDef::Struct(def) => Some(def),
+            TypeDef::Alias(a) => match &a.target {
+                TypeRef::Named(n) => self.struct_of(n),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+fn location(param: &Parameter) -> &'static str {
+    match param {
+        Parameter::Query { .. } => "query",
+        Parameter::Header { .. } => "header",
+        Parameter::Path { .. } => "path",
+        Parameter::Cookie { .. } => "cookie",
+    }
+}
+
+fn param_schema(format: &ParameterSchemaOrContent, pointer: &str) -> Result<ReferenceOr<Schema>, Error> {
+    match format {
+        ParameterSchemaOrContent::Schema(s) => Ok(s.clone()),
+        ParameterSchemaOrContent::Content(_) => {
+            Err(Error::unsupported(ptr(pointer, &["content"]), "parameters described by `content`"))
+        }
+    }
+}
+
+fn json_content(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &MediaType)> {
+    content.iter().find(|(media, _)| {
+        let essence = media.split(';').next().unwrap_or_default().trim();
+        essence == "application/json" || essence.ends_with("+json")
+    })
+}

@@ -1,0 +1,348 @@
+//! Schemas to types: named types for components and inline objects, `TypeRef`s for uses.
+
+use super::Lowerer;
+use crate::error::{Error, ptr};
+use crate::ir::{AliasDef, EnumDef, Field, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef, Variant};
+use crate::names::{self, Scope};
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
+};
+
+/// Our custom format for zone-less UTC timestamps (`2013-11-18T11:20:24`).
+pub const NAIVE_DATE_TIME: &str = "naive-date-time";
+
+/// Lowers a schema that has a name of its own (a component, or an inline object given one).
+pub(crate) fn lower_named(
+    cx: &mut Lowerer<'_>,
+    name: &str,
+    schema: &ReferenceOr<Schema>,
+    pointer: &str,
+) -> Result<(), Error> {
+    let schema = match schema {
+        ReferenceOr::Reference { reference } => {
+            let target = cx.ref_name(reference, pointer)?;
+            let def = AliasDef { name: name.to_owned(), doc: None, target: TypeRef::Named(target) };
+            cx.types.insert(name.to_owned(), TypeDef::Alias(def));
+            return Ok(());
+        }
+        ReferenceOr::Item(schema) => schema,
+    };
+    let doc = doc_of(schema);
+    let def = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            TypeDef::Enum(enum_def(name, doc, &s.enumeration, pointer)?)
+        }
+        SchemaKind::Type(Type::String(s)) if matches!(s.format, VariantOrUnknownOrEmpty::Empty) => {
+            TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc })
+        }
+        SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => TypeDef::Struct(struct_def(
+            cx,
+            name,
+            doc,
+            &o.properties,
+            &o.required,
+            o.additional_properties.as_ref(),
+            pointer,
+        )?),
+        SchemaKind::Any(any) if !any.properties.is_empty() => TypeDef::Struct(struct_def(
+            cx,
+            name,
+            doc,
+            &any.properties,
+            &any.required,
+            any.additional_properties.as_ref(),
+            pointer,
+        )?),
+        SchemaKind::AllOf { all_of } => {
+            let mut props = IndexMap::new();
+            let mut required = Vec::new();
+            let mut additional = None;
+            merge_all_of(cx, all_of, &ptr(pointer, &["allOf"]), &mut props, &mut required, &mut additional)?;
+            TypeDef::Struct(struct_def(cx, name, doc, &props, &required, additional.as_ref(), pointer)?)
+        }
+        SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => {
+            let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+            if parts.len() == 1 {
+                let target = type_of(cx, &parts[0], name, &ptr(pointer, &[key, "0"]))?;
+                TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
+            } else {
+                TypeDef::Union(union_def(cx, name, doc, parts, &ptr(pointer, &[key]))?)
+            }
+        }
+        _ => {
+            let target = primitive(cx, schema, name, pointer)?;
+            TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
+        }
+    };
+    cx.types.insert(name.to_owned(), def);
+    Ok(())
+}
+
+/// The type of a schema where it is used (a property, a parameter, a body).
+/// Inline objects, enums and unions get a named type called after `context`.
+pub(crate) fn type_of(
+    cx: &mut Lowerer<'_>,
+    schema: &ReferenceOr<Schema>,
+    context: &str,
+    pointer: &str,
+) -> Result<TypeRef, Error> {
+    let schema = match schema {
+        ReferenceOr::Reference { reference } => return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?)),
+        ReferenceOr::Item(schema) => schema,
+    };
+    let needs_name = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
+        SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
+        SchemaKind::Any(any) => !any.properties.is_empty(),
+        SchemaKind::AllOf { .. } => true,
+        SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => parts.len() > 1,
+        _ => false,
+    };
+    if needs_name {
+        let name = cx.scope.claim(names::type_name(context));
+        lower_named(cx, &name, &ReferenceOr::Item(schema.clone()), pointer)?;
+        return Ok(TypeRef::Named(name));
+    }
+    if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
+        if let Some(only) = parts.first() {
+            return type_of(cx, only, context, &ptr(pointer, &["oneOf", "0"]));
+        }
+    }
+    primitive(cx, schema, context, pointer)
+}
+
+/// Same as [`type_of`] for the boxed schemas that `openapiv3` uses inside objects and arrays.
+pub(crate) fn type_of_boxed(
+    cx: &mut Lowerer<'_>,
+    schema: &ReferenceOr<Box<Schema>>,
+    context: &str,
+    pointer: &str,
+) -> Result<TypeRef, Error> {
+    type_of(cx, &unbox(schema), context, pointer)
+}
+
+pub(crate) fn unbox(schema: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
+    match schema {
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference: reference.clone() },
+        ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
+    }
+}
+
+/// Scalars, arrays and maps: types that need no name of their own.
+fn primitive(cx: &mut Lowerer<'_>, schema: &Schema, context: &str, pointer: &str) -> Result<TypeRef, Error> {
+    Ok(match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => match &s.format {
+            VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+            VariantOrUnknownOrEmpty::Unknown(f) if f == NAIVE_DATE_TIME => TypeRef::Timestamp,
+            // byte (base64), binary, password, uuid, uri and unknown formats: the base type.
+            _ => TypeRef::String,
+        },
+        SchemaKind::Type(Type::Integer(i)) => match &i.format {
+            VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+            _ => TypeRef::I64,
+        },
+        SchemaKind::Type(Type::Number(n)) => match &n.format {
+            VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+            _ => TypeRef::F64,
+        },
+        SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
+        SchemaKind::Type(Type::Array(a)) => {
+            let item = match &a.items {
+                Some(items) => {
+                    type_of_boxed(cx, items, &format!("{context}Item"), &ptr(pointer, &["items"]))?
+                }
+                None => TypeRef::Json,
+            };
+            TypeRef::Vec(Box::new(item))
+        }
+        SchemaKind::Type(Type::Object(o)) => map_of(cx, o.additional_properties.as_ref(), context, pointer)?,
+        SchemaKind::Any(any) => {
+            if let Some(items) = &any.items {
+                let item = type_of_boxed(cx, items, &format!("{context}Item"), &ptr(pointer, &["items"]))?;
+                TypeRef::Vec(Box::new(item))
+            } else if any.additional_properties.is_some() || any.typ.as_deref() == Some("object") {
+                map_of(cx, any.additional_properties.as_ref(), context, pointer)?
+            } else {
+                match any.typ.as_deref() {
+                    Some("string") => TypeRef::String,
+                    Some("integer") => TypeRef::I64,
+                    Some("number") => TypeRef::F64,
+                    Some("boolean") => TypeRef::Bool,
+                    _ => TypeRef::Json,
+                }
+            }
+        }
+        SchemaKind::Not { .. } => {
+            return Err(Error::unsupported(pointer, "`not` schemas cannot be expressed as a Rust type"));
+        }
+        SchemaKind::AllOf { .. } | SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => TypeRef::Json,
+    })
+}
+
+fn map_of(
+    cx: &mut Lowerer<'_>,
+    additional: Option<&AdditionalProperties>,
+    context: &str,
+    pointer: &str,
+) -> Result<TypeRef, Error> {
+    Ok(match additional {
+        Some(AdditionalProperties::Schema(s)) => {
+            let value = type_of(cx, s, &format!("{context}Value"), &ptr(pointer, &["additionalProperties"]))?;
+            TypeRef::Map(Box::new(value))
+        }
+        _ => TypeRef::JsonObject,
+    })
+}
+
+fn struct_def(
+    cx: &mut Lowerer<'_>,
+    name: &str,
+    doc: Option<String>,
+    properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+    required: &[String],
+    additional: Option<&AdditionalProperties>,
+    pointer: &str,
+) -> Result<StructDef, Error> {
+    let mut entries: Vec<(&String, &ReferenceOr<Box<Schema>>)> = properties.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let mut scope = Scope::default();
+    let mut fields = Vec::with_capacity(entries.len());
+    for (wire, prop) in entries {
+        let prop_ptr = ptr(pointer, &["properties", wire]);
+        let ty = type_of_boxed(cx, prop, &format!("{name}{}", names::type_name(wire)), &prop_ptr)?;
+        let (nullable, doc) = match prop {
+            ReferenceOr::Item(s) => (s.schema_data.nullable, doc_of(s)),
+            ReferenceOr::Reference { reference } => {
+                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data.nullable, None)
+            }
+        };
+        fields.push(Field {
+            name: scope.claim(names::safe_snake(wire)),
+            wire: wire.clone(),
+            doc,
+            ty,
+            required: required.iter().any(|r| r == wire),
+            nullable,
+        });
+    }
+    let additional = match additional {
+        Some(AdditionalProperties::Schema(s)) => {
+            Some(type_of(cx, s, &format!("{name}Value"), &ptr(pointer, &["additionalProperties"]))?)
+        }
+        _ => None,
+    };
+    Ok(StructDef { name: name.to_owned(), doc, fields, additional })
+}
+
+fn merge_all_of(
+    cx: &Lowerer<'_>,
+    parts: &[ReferenceOr<Schema>],
+    pointer: &str,
+    props: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+    required: &mut Vec<String>,
+    additional: &mut Option<AdditionalProperties>,
+) -> Result<(), Error> {
+    for (i, part) in parts.iter().enumerate() {
+        let part_ptr = ptr(pointer, &[&i.to_string()]);
+        let schema = match part {
+            ReferenceOr::Reference { reference } => cx.resolve_schema(reference, &part_ptr)?.1,
+            ReferenceOr::Item(s) => s,
+        };
+        let (p, r, a) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
+            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
+                if !any.all_of.is_empty() {
+                    merge_all_of(cx, &any.all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
+                }
+                (&any.properties, &any.required, &any.additional_properties)
+            }
+            SchemaKind::AllOf { all_of } => {
+                merge_all_of(cx, all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
+                continue;
+            }
+            _ => {
+                return Err(Error::unsupported(
+                    part_ptr,
+                    "allOf members must be objects (or references to objects) to be merged into one struct",
+                ));
+            }
+        };
+        for (key, value) in p {
+            match props.get(key) {
+                Some(existing) if existing != value => {
+                    return Err(Error::invalid(
+                        ptr(&part_ptr, &["properties", key]),
+                        format!(
+                            "allOf members define property {key:?} differently; make the definitions agree"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    props.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        for key in r {
+            if !required.contains(key) {
+                required.push(key.clone());
+            }
+        }
+        if a.is_some() {
+            additional.clone_from(a);
+        }
+    }
+    Ok(())
+}
+
+fn enum_def(
+    name: &str,
+    doc: Option<String>,
+    values: &[Option<String>],
+    pointer: &str,
+) -> Result<EnumDef, Error> {
+    let mut scope = Scope::with_reserved(&["Unknown"]);
+    let mut variants = Vec::new();
+    for value in values.iter().flatten() {
+        if variants.iter().any(|v: &Variant| &v.wire == value) {
+            return Err(Error::invalid(pointer, format!("enum lists {value:?} twice")));
+        }
+        variants.push(Variant { name: scope.claim(names::variant_name(value)), wire: value.clone() });
+    }
+    Ok(EnumDef { name: name.to_owned(), doc, variants })
+}
+
+fn union_def(
+    cx: &mut Lowerer<'_>,
+    name: &str,
+    doc: Option<String>,
+    parts: &[ReferenceOr<Schema>],
+    pointer: &str,
+) -> Result<UnionDef, Error> {
+    let mut scope = Scope::default();
+    let mut variants = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let part_ptr = ptr(pointer, &[&i.to_string()]);
+        let ty = type_of(cx, part, &format!("{name}Variant{i}"), &part_ptr)?;
+        let variant = match &ty {
+            TypeRef::Named(n) => n.clone(),
+            other => names::type_name(&format!("{other:?}")),
+        };
+        variants.push((scope.claim(variant), ty));
+    }
+    Ok(UnionDef { name: name.to_owned(), doc, variants })
+}
+
+/// Title, description and the inferred-ness of a schema, as doc text.
+pub(crate) fn doc_of(schema: &Schema) -> Option<String> {
+    let data = &schema.schema_data;
+    match (&data.title, &data.description) {
+        (Some(t), Some(d)) => Some(format!("{t}\n\n{d}")),
+        (Some(t), None) => Some(t.clone()),
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => None,
+    }
+}

@@ -1,0 +1,35 @@
+//! Snapshot tests of the generator's output for the fixture documents in `tests/fixtures/`.
+//!
+//! `cargo xtask fixtures` compiles the same output as standalone crates; here every file is
+//! compared with its reviewed snapshot. Accept intended changes with
+//! `INSTA_UPDATE=always cargo test -p tests --test snapshots` and review the diff.
+
+use std::path::Path;
+
+fn check(fixture: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        std::fs::read_to_string(root.join("fixtures").join(format!("{fixture}.yaml"))).expect("fixture");
+    let options =
+        codegen::Options { source: format!("{fixture}.yaml"), command: "cargo xtask generate".into() };
+    let files = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    for file in files {
+        let name = format!("{fixture}__{}", file.path.trim_end_matches(".rs").replace('/', "__"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}
+
+#[test]
+fn naming_obstacle_course() {
+    check("naming");
+}
+
+#[test]
+fn schema_shapes() {
+    check("shapes");
+}
+
+#[test]
+fn parameter_styles() {
+    check("params");
+}

@@ -1,0 +1,54 @@
+//! `cargo xtask fixtures`: generate a standalone crate from every fixture document in
+//! `tests/fixtures/` and prove that each one compiles, clippy-clean with warnings denied
+//! and with documentation that builds. The crates share one target dir under `target/`.
+
+use crate::{generate_cmd, project_root};
+use anyhow::{Context, Result, bail};
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run() -> Result<()> {
+    let root = project_root();
+    let fixtures = root.join("tests/fixtures");
+    let out_root = root.join("target/fixture-crates");
+    let target_dir = root.join("target/fixture-target");
+    let mut specs: Vec<_> = std::fs::read_dir(&fixtures)
+        .with_context(|| format!("reading {}", fixtures.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    specs.sort();
+    let mut failures = Vec::new();
+    for spec in &specs {
+        let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = format!("fixture-{stem}");
+        let dir = out_root.join(&stem);
+        let started = Instant::now();
+        generate_cmd::run(spec, &dir, &name)?;
+        let manifest = dir.join("Cargo.toml");
+        let steps: [(&str, Vec<&str>); 2] = [
+            ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),
+            ("doc", vec!["doc", "--quiet", "--no-deps"]),
+        ];
+        for (label, args) in steps {
+            let status = Command::new(env!("CARGO"))
+                .args(&args[..1])
+                .arg("--manifest-path")
+                .arg(&manifest)
+                .args(&args[1..])
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .status()
+                .with_context(|| format!("running cargo {label} on {name}"))?;
+            if !status.success() {
+                failures.push(format!("{name}: cargo {label} failed"));
+            }
+        }
+        eprintln!("fixture {stem}: generated and checked in {:.1?}", started.elapsed());
+    }
+    if !failures.is_empty() {
+        bail!("{} fixture check(s) failed:\n  {}", failures.len(), failures.join("\n  "));
+    }
+    eprintln!("all {} fixture crates compile clippy-clean with documentation", specs.len());
+    Ok(())
+}
