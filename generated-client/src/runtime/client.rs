@@ -7,18 +7,20 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use secrecy::ExposeSecret;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use url::Url;
 
+use super::auth::{Auth, Chosen};
 use super::config::Credentials;
 use super::paginate::{Page, Paginator};
+use super::query::encode;
 use super::request::Target;
 use super::response;
 use super::retry::{self, RetryPolicy};
-use super::{ClientBuilder, Cursor, Error, RateLimiter, Request};
+use super::{ApiKeyLocation, ClientBuilder, Cursor, Error, RateLimiter, Request};
 
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
 /// limiter and one configuration, so any number of tasks can use it at once.
@@ -34,7 +36,7 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
-    pub(crate) credentials: Credentials,
+    pub(crate) auth: Auth,
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Duration,
     pub(crate) limiter: Arc<dyn RateLimiter>,
@@ -46,6 +48,15 @@ pub(crate) struct Sent {
     status: StatusCode,
     body: Bytes,
     attempts: u32,
+}
+
+/// What every attempt of one request sends: the URL (with any API key in the query), the
+/// headers, and the credentials for the `Authorization` header.
+struct Prepared<'a> {
+    url: Url,
+    headers: HeaderMap,
+    basic: Option<&'a Credentials>,
+    bearer: Option<&'a SecretString>,
 }
 
 /// One response as received.
@@ -84,16 +95,18 @@ impl Client {
 
     /// Sends `req` and decodes the 2xx JSON body as `T`.
     ///
-    /// Waits for the rate limiter before every attempt, sends HTTP basic credentials,
-    /// retries as the [`RetryPolicy`] says, maps unsuccessful statuses (and a 2xx body with
-    /// `"success": false`) to [`Error`], and reports the JSON path of a field that fails to
-    /// decode. Unknown fields are ignored; an empty body decodes as JSON `null`.
+    /// Waits for the rate limiter before every attempt, sends the credentials the request's
+    /// [security requirement](Request::security) asks for (HTTP basic credentials when it
+    /// has none), retries as the [`RetryPolicy`] says, maps unsuccessful statuses (and a
+    /// 2xx body with `"success": false`) to [`Error`], and reports the JSON path of a field
+    /// that fails to decode. Unknown fields are ignored; an empty body decodes as JSON
+    /// `null`. No configured secret appears in the error.
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
         let result = match self.send(&req).await {
             Ok(sent) => response::decode(sent.status, &sent.body, sent.attempts),
             Err(error) => Err(error),
         };
-        result.map_err(|error| error.redacted(self.inner.credentials.secret().expose_secret()))
+        result.map_err(|error| self.redact(error))
     }
 
     /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
@@ -103,7 +116,30 @@ impl Client {
             Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts),
             Err(error) => Err(error),
         };
-        result.map_err(|error| error.redacted(self.inner.credentials.secret().expose_secret()))
+        result.map_err(|error| self.redact(error))
+    }
+
+    /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as text.
+    /// A body that is not UTF-8 is an [`Error::Decode`] saying so (nothing is replaced).
+    /// Set the media type to ask for with [`Request::accept`].
+    pub async fn execute_text(&self, req: Request) -> Result<String, Error> {
+        let result = match self.send(&req).await {
+            Ok(sent) => response::text(sent.status, sent.body),
+            Err(error) => Err(error),
+        };
+        result.map_err(|error| self.redact(error))
+    }
+
+    /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as it came.
+    /// Set the media type to ask for with [`Request::accept`].
+    pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
+        let result = self.send(&req).await.map(|sent| sent.body);
+        result.map_err(|error| self.redact(error))
+    }
+
+    /// `error` with every configured secret scrubbed from it.
+    fn redact(&self, error: Error) -> Error {
+        self.inner.auth.secret_values().fold(error, Error::redacted)
     }
 
     /// A paginator over the list operation `req`; see [`Paginator`].
@@ -154,9 +190,102 @@ impl Client {
         Ok(url)
     }
 
+    /// The URL, headers and credentials of `req`, or the error that keeps it from being
+    /// sent: a security requirement no configured credential meets, an invalid header.
+    fn prepare<'a>(&'a self, req: &Request, mut url: Url) -> Result<Prepared<'a>, Error> {
+        let inner = &*self.inner;
+        let chosen = inner.auth.select(req.operation_id, req.security)?;
+        let invalid = |what: String| Error::invalid_request(format!("`{}`: {what}", req.operation_id));
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, inner.user_agent.clone());
+        let accept = HeaderValue::from_str(req.accept).map_err(|_| {
+            invalid(format!("the accepted media type `{}` is not a valid header value", req.accept))
+        })?;
+        headers.insert(ACCEPT, accept);
+        if req.body.is_some() {
+            let content_type = req.content_type.as_deref().unwrap_or("application/json");
+            let value = HeaderValue::from_str(content_type).map_err(|_| {
+                invalid(format!("the content type `{content_type}` is not a valid header value"))
+            })?;
+            headers.insert(CONTENT_TYPE, value);
+        }
+        let mut named = Vec::new();
+        for (name, value) in &req.headers {
+            if ["accept", "content-type", "authorization"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                tracing::debug!(
+                    operation = req.operation_id,
+                    header = name,
+                    "header parameter ignored (OpenAPI ignores Accept, Content-Type and Authorization)"
+                );
+                continue;
+            }
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("`{name}` is not a valid HTTP header name")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                invalid(format!(
+                    "the value of header `{name}` is not a valid HTTP header value (line breaks \
+                     and control characters are not allowed)"
+                ))
+            })?;
+            if named.contains(&header) {
+                headers.append(header, value);
+            } else {
+                named.push(header.clone());
+                headers.insert(header, value);
+            }
+        }
+        let mut cookies = Vec::new();
+        for (name, value) in &req.cookies {
+            if !valid_cookie_name(name) {
+                return Err(invalid(format!("`{name}` is not a valid cookie name")));
+            }
+            cookies.push(format!("{name}={value}"));
+        }
+        let mut secret_cookie = false;
+        let (mut basic, mut bearer) = (None, None);
+        for credential in chosen {
+            match credential {
+                Chosen::Basic(credentials) => basic = Some(credentials),
+                Chosen::Bearer(token) => bearer = Some(token),
+                Chosen::ApiKey { location: ApiKeyLocation::Header, name, key } => {
+                    let header = HeaderName::from_bytes(name.as_bytes())
+                        .map_err(|_| invalid(format!("`{name}` is not a valid HTTP header name")))?;
+                    let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
+                        invalid(format!(
+                            "the API key for header `{name}` is not a valid HTTP header value \
+                             (line breaks and control characters are not allowed)"
+                        ))
+                    })?;
+                    value.set_sensitive(true);
+                    headers.insert(header, value);
+                }
+                Chosen::ApiKey { location: ApiKeyLocation::Query, name, key } => {
+                    set_query_parameter(&mut url, name, key.expose_secret());
+                }
+                Chosen::ApiKey { location: ApiKeyLocation::Cookie, name, key } => {
+                    if !valid_cookie_name(name) {
+                        return Err(invalid(format!("`{name}` is not a valid cookie name")));
+                    }
+                    cookies.retain(|cookie| cookie.split('=').next() != Some(name));
+                    cookies.push(format!("{name}={}", encode(key.expose_secret())));
+                    secret_cookie = true;
+                }
+            }
+        }
+        if !cookies.is_empty() {
+            let mut value = HeaderValue::from_str(&cookies.join("; "))
+                .map_err(|_| invalid("the cookies do not form a valid `Cookie` header".to_owned()))?;
+            value.set_sensitive(secret_cookie);
+            headers.insert(COOKIE, value);
+        }
+        Ok(Prepared { url, headers, basic, bearer })
+    }
+
     /// Sends `req` until it succeeds, fails for good, or the retry policy runs out.
     async fn send(&self, req: &Request) -> Result<Sent, Error> {
         let url = self.resolve(req)?;
+        let prepared = self.prepare(req, url)?;
+        let url = &prepared.url;
         let inner = &*self.inner;
         let policy = &inner.retry;
         let idempotent = req.method.is_idempotent();
@@ -174,7 +303,7 @@ impl Client {
                 attempt,
                 "sending request"
             );
-            let (failure, server_wait) = match self.send_once(req, &url).await {
+            let (failure, server_wait) = match self.send_once(req, &prepared).await {
                 Ok(received) if received.status.is_success() => {
                     return Ok(Sent { status: received.status, body: received.body, attempts: attempt });
                 }
@@ -221,18 +350,18 @@ impl Client {
     }
 
     /// One attempt: sends the request and reads the whole response.
-    async fn send_once(&self, req: &Request, url: &Url) -> Result<Received, reqwest::Error> {
+    async fn send_once(&self, req: &Request, prepared: &Prepared<'_>) -> Result<Received, reqwest::Error> {
         let inner = &*self.inner;
-        let mut builder = inner
-            .http
-            .request(req.method.clone(), url.clone())
-            .basic_auth(inner.credentials.name(), Some(inner.credentials.secret().expose_secret()))
-            .header(USER_AGENT, inner.user_agent.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(inner.timeout);
+        let mut builder = inner.http.request(req.method.clone(), prepared.url.clone());
+        if let Some(credentials) = prepared.basic {
+            builder = builder.basic_auth(credentials.name(), Some(credentials.secret().expose_secret()));
+        }
+        if let Some(token) = prepared.bearer {
+            builder = builder.bearer_auth(token.expose_secret());
+        }
+        builder = builder.headers(prepared.headers.clone()).timeout(inner.timeout);
         if let Some(body) = &req.body {
-            builder =
-                builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body.clone());
+            builder = builder.body(body.clone());
         }
         let response = builder.send().await?;
         let status = response.status();
@@ -268,6 +397,30 @@ fn describe(failure: &Failure) -> String {
     }
 }
 
+/// Sets the query parameter `name` to `value` (both percent-encoded), replacing any
+/// parameter of that name already in `url` (a next-page link may echo it).
+fn set_query_parameter(url: &mut Url, name: &str, value: &str) {
+    let pair = format!("{}={}", encode(name), encode(value));
+    let mut kept: Vec<&str> = Vec::new();
+    if let Some(query) = url.query() {
+        for part in query.split('&').filter(|part| !part.is_empty()) {
+            let key = part.split('=').next().unwrap_or(part);
+            let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            if decoded != name {
+                kept.push(part);
+            }
+        }
+    }
+    kept.push(&pair);
+    let query = kept.join("&");
+    url.set_query(Some(&query));
+}
+
+/// A cookie name is an HTTP token (RFC 6265): visible ASCII without separators.
+fn valid_cookie_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+}
+
 /// Same scheme, host and port, and no user information in `candidate`.
 pub(crate) fn same_origin(base: &Url, candidate: &Url) -> bool {
     base.scheme() == candidate.scheme()
@@ -279,9 +432,12 @@ pub(crate) fn same_origin(base: &Url, candidate: &Url) -> bool {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("credentials", &self.inner.credentials)
+        let mut out = f.debug_struct("Client");
+        out.field("base_url", &self.inner.base_url.as_str());
+        if let Some(credentials) = self.inner.auth.basic() {
+            out.field("credentials", credentials);
+        }
+        out.field("secrets", self.inner.auth.others())
             .field("timeout", &self.inner.timeout)
             .field("rate_limiter", &self.inner.limiter)
             .field("retry_policy", &self.inner.retry)

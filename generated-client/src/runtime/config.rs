@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use super::auth::{Auth, Secrets};
 use super::client::{Client, Inner, same_origin};
 use super::defaults;
 use super::{Error, RateLimit, RetryPolicy};
@@ -50,7 +51,7 @@ impl Credentials {
         &self.secret
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    pub(super) fn validate(&self) -> Result<(), Error> {
         if self.name.is_empty() || self.secret.expose_secret().is_empty() {
             return Err(Error::config(
                 "the token name and secret must not be empty; both are shown where the API \
@@ -96,7 +97,11 @@ fn optional(lookup: &Lookup<'_>, var: &str) -> Result<Option<String>, Error> {
     }
 }
 
-/// Builds a [`Client`]. Every setting has a default except the credentials.
+/// Builds a [`Client`]. Every setting has a default except the credentials: HTTP basic
+/// [`credentials`](Self::credentials), a [`bearer_token`](Self::bearer_token) or API keys
+/// ([`api_key`](Self::api_key), [`api_key_for`](Self::api_key_for)), whichever the API's
+/// security schemes use. [`build`](Self::build) refuses a builder without any credential
+/// unless [`defaults::REQUIRE_CREDENTIALS`] is `false`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), conversocial::runtime::Error> {
@@ -114,6 +119,7 @@ fn optional(lookup: &Lookup<'_>, var: &str) -> Result<Option<String>, Error> {
 pub struct ClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
+    pub(super) secrets: Secrets,
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: String,
@@ -130,12 +136,14 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// A builder with the defaults: [`defaults::BASE_URL`], connect timeout 10 s, request
-    /// timeout 60 s, user agent [`defaults::USER_AGENT`], [`RateLimit::default`] (30 per
-    /// minute, burst 1), [`RetryPolicy::default`], and no credentials.
+    /// timeout 60 s, user agent [`defaults::USER_AGENT`], [`RateLimit::default`]
+    /// ([`defaults::REQUESTS_PER_MINUTE`] per minute, burst 1), [`RetryPolicy::default`],
+    /// and no credentials.
     pub fn new() -> Self {
         ClientBuilder {
             base_url: defaults::BASE_URL.to_owned(),
             credentials: None,
+            secrets: Secrets::default(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             user_agent: defaults::USER_AGENT.to_owned(),
@@ -147,14 +155,23 @@ impl ClientBuilder {
 
     /// A builder with credentials from `CONVERSOCIAL_TOKEN_NAME` and
     /// `CONVERSOCIAL_TOKEN_SECRET`, and the base URL from `CONVERSOCIAL_BASE_URL` when set.
-    /// A missing variable is an [`Error::Config`] naming it.
+    /// A missing variable is an [`Error::Config`] naming it. When
+    /// [`defaults::REQUIRE_CREDENTIALS`] is `false`, the credentials are optional: both
+    /// variables unset means none (only one set is still an error).
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_lookup(&|name| std::env::var(name))
     }
 
     fn from_lookup(lookup: &Lookup<'_>) -> Result<Self, Error> {
+        ClientBuilder::from_lookup_requiring(lookup, defaults::REQUIRE_CREDENTIALS)
+    }
+
+    fn from_lookup_requiring(lookup: &Lookup<'_>, require: bool) -> Result<Self, Error> {
         let mut builder = ClientBuilder::new();
-        builder.credentials = Some(Credentials::from_lookup(lookup)?);
+        let absent = |var| optional(lookup, var).map(|v| v.is_none());
+        if require || !(absent(defaults::ENV_TOKEN_NAME)? && absent(defaults::ENV_TOKEN_SECRET)?) {
+            builder.credentials = Some(Credentials::from_lookup(lookup)?);
+        }
         if let Some(base_url) = optional(lookup, defaults::ENV_BASE_URL)? {
             builder.base_url = base_url;
         }
@@ -168,7 +185,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The token name and secret.
+    /// The token name and secret: HTTP basic credentials ([`AuthScheme::Basic`](super::AuthScheme::Basic)).
     pub fn credentials(mut self, name: impl Into<String>, secret: impl Into<SecretString>) -> Self {
         self.credentials = Some(Credentials::new(name, secret));
         self
@@ -222,15 +239,7 @@ impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = parse_base_url(&self.base_url)?;
-        let credentials = self.credentials.ok_or_else(|| {
-            Error::config(format!(
-                "no credentials: call ClientBuilder::credentials, or set {} and {} and use \
-                 Client::from_env",
-                defaults::ENV_TOKEN_NAME,
-                defaults::ENV_TOKEN_SECRET
-            ))
-        })?;
-        credentials.validate()?;
+        let auth = Auth::new(self.credentials, self.secrets, defaults::REQUIRE_CREDENTIALS)?;
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| Error::Config {
             message: "the user agent is not a valid HTTP header value".into(),
             source: Some(Box::new(e)),
@@ -251,7 +260,7 @@ impl ClientBuilder {
         Ok(Client::from_inner(Arc::new(Inner {
             http,
             base_url,
-            credentials,
+            auth,
             user_agent,
             timeout: self.timeout,
             limiter,
@@ -364,6 +373,32 @@ mod tests {
     }
 
     #[test]
+    fn optional_credentials_from_env() {
+        use defaults::{ENV_TOKEN_NAME as NAME, ENV_TOKEN_SECRET as SECRET};
+        let builder = ClientBuilder::from_lookup_requiring(&env(&[]), false).unwrap();
+        assert!(builder.credentials.is_none());
+        let err = ClientBuilder::from_lookup_requiring(&env(&[]), true).unwrap_err();
+        assert!(err.to_string().contains(NAME), "{err}");
+        let err = ClientBuilder::from_lookup_requiring(&env(&[(NAME, "n")]), false).unwrap_err();
+        assert!(err.to_string().contains(SECRET), "{err}");
+        let builder =
+            ClientBuilder::from_lookup_requiring(&env(&[(NAME, "n"), (SECRET, "s")]), false).unwrap();
+        assert_eq!(builder.credentials.map(|c| c.name().to_owned()).as_deref(), Some("n"));
+    }
+
+    #[test]
+    fn other_credentials_satisfy_the_requirement() {
+        let client = ClientBuilder::new().bearer_token("tok-hunter2").build().unwrap();
+        let client2 = ClientBuilder::new().api_key_for("X-Key", "key-hunter2").build().unwrap();
+        for text in [format!("{client:?}"), format!("{client2:#?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("[REDACTED]"), "{text}");
+        }
+        let builder = ClientBuilder::new().bearer_token("tok-hunter2").api_key("key-hunter2");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn bad_settings_are_config_errors() {
         let base = || ClientBuilder::new().credentials("n", "secret");
         let cases = [
@@ -373,13 +408,18 @@ mod tests {
             base().base_url("https://example.com/v1.3?x=1"),
             base().user_agent("bad\nagent"),
             base().rate_limit(RateLimit::per_minute(0)),
-            ClientBuilder::new(),
             ClientBuilder::new().credentials("a:b", "secret"),
             ClientBuilder::new().credentials("", "secret"),
         ];
         for builder in cases {
             let err = builder.build().unwrap_err();
             assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        }
+        let anonymous = ClientBuilder::new().build();
+        if defaults::REQUIRE_CREDENTIALS {
+            assert!(matches!(anonymous, Err(Error::Config { .. })), "{anonymous:?}");
+        } else {
+            assert!(anonymous.is_ok(), "{anonymous:?}");
         }
     }
 }

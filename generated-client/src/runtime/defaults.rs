@@ -16,5 +16,11 @@ pub const ENV_BASE_URL: &str = "CONVERSOCIAL_BASE_URL";
 /// The `User-Agent` sent when none is configured: `conversocial-rust/<crate version>`.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
 
-/// The API's documented quota: at most this many requests per token per minute.
-pub const REQUESTS_PER_MINUTE: u32 = 30;
+/// The API's documented quota: at most this many requests per token per minute, the
+/// default [`RateLimit`](super::RateLimit). `None`: the API documents no quota, and the
+/// default rate limit is [`RateLimit::disabled`](super::RateLimit::disabled).
+pub const REQUESTS_PER_MINUTE: Option<u32> = Some(30);
+
+/// Whether [`ClientBuilder::build`](super::ClientBuilder::build) refuses a client without
+/// any credential. `false` for APIs whose operations can be called anonymously.
+pub const REQUIRE_CREDENTIALS: bool = true;

@@ -2,15 +2,19 @@
 //!
 //! Retries are folded into the kinds: an error that ends a retried request keeps the kind
 //! of its last attempt (`RateLimited`, `Api`, `Transport`, `Timeout`) and records how
-//! many attempts were made and the last HTTP status seen. No variant holds the token
-//! secret; the client also scrubs it from any text the server echoes back.
+//! many attempts were made and the last HTTP status seen. No variant holds a configured
+//! secret (basic secret, bearer token, API keys); the client also scrubs them from any
+//! text the server echoes back and from the URLs of transport errors (an API key may be a
+//! query parameter).
 
 use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use url::Url;
 
 use super::defaults;
+use super::query::encode;
 
 /// A boxed error, the source of [`Error::Config`] and [`Error::InvalidRequest`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -180,7 +184,8 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The request was refused before anything was sent: a URL on another origin, a
-    /// `next_page` URL that repeats, a body that cannot be serialised, a malformed cursor.
+    /// `next_page` URL that repeats, a body that cannot be serialised, a malformed cursor,
+    /// an invalid header or cookie.
     InvalidRequest {
         /// What is wrong.
         message: String,
@@ -188,7 +193,8 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The client could not be configured: a missing environment variable, an invalid
-    /// base URL or user agent, an invalid rate limit.
+    /// base URL or user agent, an invalid rate limit; or an operation requires credentials
+    /// the client was not given (nothing was sent).
     Config {
         /// What is wrong and how to fix it.
         message: String,
@@ -246,13 +252,23 @@ impl Error {
         Error::Config { message: message.into(), source: None }
     }
 
-    /// Replaces every occurrence of `secret` in the error's own text by `[REDACTED]`.
-    /// Secrets shorter than 4 characters are left alone (they would mangle messages).
+    /// Replaces every occurrence of `secret`, as is or percent-encoded, in the error's own
+    /// text and in the URL of a transport error by `[REDACTED]`. Secrets shorter than 4
+    /// characters are left alone (they would mangle messages).
     pub(crate) fn redacted(mut self, secret: &str) -> Self {
         if secret.len() < 4 {
             return self;
         }
-        match &mut self {
+        self.scrub_secret(secret);
+        let encoded = encode(secret);
+        if encoded != secret {
+            self.scrub_secret(&encoded);
+        }
+        self
+    }
+
+    fn scrub_secret(&mut self, secret: &str) {
+        match self {
             Error::Unauthorized { body } | Error::NotFound { body } | Error::Api { body, .. } => {
                 body.scrub(secret)
             }
@@ -262,14 +278,24 @@ impl Error {
                 }
                 body.scrub(secret);
             }
-            Error::Decode { path, excerpt, .. } => {
+            Error::Decode { path, excerpt, source, .. } => {
                 scrub(path, secret);
                 scrub(excerpt, secret);
+                let text = source.to_string();
+                if text.contains(secret) {
+                    *source =
+                        <serde_json::Error as serde::de::Error>::custom(text.replace(secret, "[REDACTED]"));
+                }
             }
-            Error::InvalidRequest { message, .. } | Error::Config { message, .. } => scrub(message, secret),
-            Error::RateLimited { .. } | Error::Transport { .. } | Error::Timeout { .. } => {}
+            Error::InvalidRequest { message, source } | Error::Config { message, source } => {
+                scrub(message, secret);
+                if let Some(error) = source.as_mut().and_then(|s| s.downcast_mut::<reqwest::Error>()) {
+                    scrub_url(error, secret);
+                }
+            }
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => scrub_url(source, secret),
+            Error::RateLimited { .. } => {}
         }
-        self
     }
 }
 
@@ -335,10 +361,10 @@ impl fmt::Display for Error {
                     f.write_str("; the API refused the request: check its parameters")
                 }
             }
-            Error::Decode { status, path, excerpt, .. } => write!(
+            Error::Decode { status, path, excerpt, source } => write!(
                 f,
-                "could not decode the {status} response at `{path}` (body: {excerpt}); the API \
-                 sent data the client's types do not accept: report it with this message"
+                "could not decode the {status} response at `{path}`: {source} (body: {excerpt}); \
+                 the API sent data the client's types do not accept: report it with this message"
             ),
             Error::Transport { attempts, last_status, .. } => write!(
                 f,
@@ -420,6 +446,22 @@ fn scrub(text: &mut String, secret: &str) {
     }
 }
 
+/// Scrubs `secret` from the URL a reqwest error carries (shown by its `Display` and `Debug`).
+fn scrub_url(error: &mut reqwest::Error, secret: &str) {
+    let Some(url) = error.url_mut() else { return };
+    if !url.as_str().contains(secret) {
+        return;
+    }
+    match Url::parse(&url.as_str().replace(secret, "[REDACTED]")) {
+        Ok(scrubbed) if !scrubbed.as_str().contains(secret) => *url = scrubbed,
+        _ => {
+            url.set_query(None);
+            url.set_fragment(None);
+            url.set_path("/[REDACTED]");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,5 +519,23 @@ mod tests {
         .redacted("s3cr3t-value");
         assert!(!e.to_string().contains("s3cr3t-value"));
         assert!(!format!("{e:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn redaction_scrubs_encoded_secrets_and_decode_sources() {
+        let e = Error::invalid_request("link https://h/x?api_key=k%2Fey%20value&a=1").redacted("k/ey value");
+        assert_eq!(e.to_string(), "request not sent: link https://h/x?api_key=[REDACTED]&a=1");
+        let source = serde_json::from_str::<u8>("\"tok-secret-value\"").unwrap_err();
+        assert!(source.to_string().contains("tok-secret-value"));
+        let e = Error::Decode {
+            status: StatusCode::OK,
+            path: ".".into(),
+            excerpt: "\"tok-secret-value\"".into(),
+            source,
+        }
+        .redacted("tok-secret-value");
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains("tok-secret-value") && text.contains("[REDACTED]"), "{text}");
+        }
     }
 }

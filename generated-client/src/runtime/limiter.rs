@@ -151,9 +151,13 @@ impl RateLimit {
 }
 
 impl Default for RateLimit {
-    /// [`defaults::REQUESTS_PER_MINUTE`] (30) per minute, burst 1, 2% margin.
+    /// [`defaults::REQUESTS_PER_MINUTE`] (30) per minute, burst 1, 2% margin; disabled
+    /// when the API documents no quota (`None`).
     fn default() -> Self {
-        RateLimit::per_minute(defaults::REQUESTS_PER_MINUTE)
+        match defaults::REQUESTS_PER_MINUTE {
+            Some(per_minute) => RateLimit::per_minute(per_minute),
+            None => RateLimit::disabled(),
+        }
     }
 }
 
@@ -349,7 +353,12 @@ mod tests {
 
     #[test]
     fn default_is_30_per_minute_burst_1() {
-        assert_eq!(RateLimit::default().interval(), Some(Duration::from_millis(2040)));
+        // (a crate generated for another API may document another quota, or none)
+        match defaults::REQUESTS_PER_MINUTE {
+            Some(30) => assert_eq!(RateLimit::default().interval(), Some(Duration::from_millis(2040))),
+            Some(n) => assert_eq!(RateLimit::default().interval(), RateLimit::per_minute(n).interval()),
+            None => assert_eq!(RateLimit::default().interval(), None),
+        }
         assert_eq!(
             RateLimit::per_minute(30).with_burst(5).interval(),
             Some(Duration::from_nanos(2_353_846_153))
@@ -379,7 +388,7 @@ mod tests {
     /// than 30 requests into any 60-second window, and uses 98% of the quota.
     #[test]
     fn default_quota_holds_in_every_minute() {
-        let sent = saturate(&RateLimit::default(), Duration::from_secs(20 * 60));
+        let sent = saturate(&RateLimit::per_minute(30), Duration::from_secs(20 * 60));
         let worst = worst_window(&sent, Duration::from_secs(60));
         let per_minute = sent.len() as f64 / 20.0;
         println!(

@@ -11,10 +11,12 @@
 //! |---|---|
 //! | `defaults` | the few constants that tie the runtime to one API (base URL, environment variables) |
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
+//! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
 //! | `response` | turning a response into a value or an [`Error`] |
-//! | `request` | [`Request`] |
-//! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`encode_path_segment`] |
+//! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
+//! | `multipart` | [`Multipart`] |
+//! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`ObjectStyle`], [`encode_path_segment`] |
 //! | `limiter` | [`RateLimiter`], [`RateLimit`], [`GcraLimiter`] |
 //! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
 //! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
@@ -22,12 +24,14 @@
 //! | `error` | [`Error`], [`ApiErrorBody`] |
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
 
+mod auth;
 mod client;
 mod config;
 mod cursor;
 pub mod defaults;
 mod error;
 mod limiter;
+mod multipart;
 mod paginate;
 mod query;
 mod request;
@@ -35,13 +39,15 @@ mod response;
 mod retry;
 mod time;
 
+pub use auth::{ApiKeyLocation, AuthScheme};
 pub use client::Client;
 pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use error::{ApiErrorBody, BoxError, Error};
 pub use limiter::{GcraLimiter, RateLimit, RateLimiter};
+pub use multipart::Multipart;
 pub use paginate::{Items, Page, PageOf, Pages, Paginator};
-pub use query::{Query, QueryValue, SortKey, encode_path_segment};
+pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};

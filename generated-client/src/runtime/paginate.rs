@@ -100,11 +100,14 @@ impl<P: Page> Paginator<P> {
     /// included, and the cursor of the page after it.
     ///
     /// The first page is fetched with the request as given; every later page, and the
-    /// page a cursor points to, with a `GET` of the link.
+    /// page a cursor points to, with a `GET` of the link. Later pages keep the first
+    /// request's headers, cookies, accepted media type and security requirement; a page a
+    /// cursor points to is fetched as a request without them (see [`Request::security`]).
     pub fn pages(self) -> Pages<P> {
         let mut pages = Pages {
             client: None,
             operation_id: RESUMED,
+            template: None,
             next: None,
             position: None,
             pending_error: None,
@@ -121,6 +124,7 @@ impl<P: Page> Paginator<P> {
                     Ok(url) => {
                         let cursor = Cursor::new(url, 0);
                         pages.position = Some(cursor.clone());
+                        pages.template = Some(req.clone());
                         pages.next = Some((req, cursor));
                     }
                     Err(error) => pages.pending_error = Some(error),
@@ -242,6 +246,9 @@ impl<P: Page + fmt::Debug> fmt::Debug for PageOf<P> {
 pub struct Pages<P: Page> {
     client: Option<Client>,
     operation_id: &'static str,
+    /// The first request, whose headers, cookies, accepted media type and security
+    /// requirement every next-page request keeps (`None` when resumed from a cursor).
+    template: Option<Request>,
     /// The next page to fetch.
     next: Option<(Request, Cursor)>,
     /// Where to resume to get everything not yet yielded.
@@ -276,7 +283,13 @@ impl<P: Page> Pages<P> {
             },
         };
         self.position = next.clone();
-        self.next = next.clone().map(|next| (Request::follow(self.operation_id, next.to_url()), next));
+        self.next = next.clone().map(|next| {
+            let req = match &self.template {
+                Some(first) => first.follow_like(next.to_url()),
+                None => Request::follow(self.operation_id, next.to_url()),
+            };
+            (req, next)
+        });
         PageOf { page, cursor, next, number: self.fetched }
     }
 

@@ -1,5 +1,5 @@
-//! Query strings and path segments: [`Query`], [`QueryValue`], [`SortKey`] and
-//! [`encode_path_segment`].
+//! Query strings and path segments: [`Query`], [`QueryValue`], [`SortKey`],
+//! [`ObjectStyle`] and [`encode_path_segment`].
 //!
 //! Names and values are percent-encoded except for the unreserved characters
 //! `A-Z a-z 0-9 - . _ ~` (RFC 3986), so `2017-02-20T11:58:34` is sent as
@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// Every byte except the RFC 3986 unreserved characters is percent-encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -115,6 +117,18 @@ impl<F: AsRef<str>> QueryValue for SortKey<F> {
     }
 }
 
+/// How [`Query::push_object`] sends an object-valued parameter (OpenAPI 3.0 `style` and
+/// `explode` of a query parameter whose schema is an object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `style: form, explode: true` (the default): the object's own keys, `a=1&b=2`.
+    FormExploded,
+    /// `style: form, explode: false`: `name=a,1,b,2`.
+    Form,
+    /// `style: deepObject`: `name[a]=1&name[b]=2`, nested objects as `name[a][b]=1`.
+    DeepObject,
+}
+
 /// An ordered list of query parameters, encoded as they are added.
 ///
 /// ```
@@ -174,6 +188,109 @@ impl Query {
         self.pairs.push((encode(name), joined));
     }
 
+    /// Adds an object-valued parameter: `value` is serialised with serde, in its
+    /// serialisation order (struct fields in declaration order), then flattened as
+    /// `style` says:
+    ///
+    /// * [`ObjectStyle::FormExploded`]: `a=1&b=2` (the object's own keys; `name` is unused);
+    /// * [`ObjectStyle::Form`]: `name=a,1,b,2` (keys and values encoded, commas literal);
+    /// * [`ObjectStyle::DeepObject`]: `name[a]=1&name[b]=2`, nested objects as
+    ///   `name[a][b]=1` and arrays as repeated `name[a]=1&name[a]=2` keys (brackets are
+    ///   sent literally).
+    ///
+    /// Scalars render like [`QueryValue`] (strings raw, numbers, `true`/`false`); nulls are
+    /// skipped, and so is an object with no non-null member. Nested objects and arrays are
+    /// sent as compact JSON text, except in `DeepObject` as said above (there, an object
+    /// or array inside an array is JSON text). A value that is not an object (a scalar or
+    /// an array) is sent like [`push`](Self::push), [`push_exploded`](Self::push_exploded)
+    /// (`FormExploded` and `DeepObject`) or [`push_joined`](Self::push_joined) with `,`
+    /// (`Form`).
+    ///
+    /// Never fails: a value that cannot be serialised is skipped with a `tracing` warning.
+    ///
+    /// ```
+    /// use conversocial::runtime::{ObjectStyle, Query};
+    /// let filter = serde_json::json!({"role": "admin", "age": {"gte": 18}});
+    /// let mut q = Query::new();
+    /// q.push_object("filter", &filter, ObjectStyle::DeepObject);
+    /// assert_eq!(q.to_string(), "filter[age][gte]=18&filter[role]=admin");
+    /// ```
+    pub fn push_object<T: serde::Serialize + ?Sized>(&mut self, name: &str, value: &T, style: ObjectStyle) {
+        let node = match serde_json::to_vec(value).and_then(|json| serde_json::from_slice::<Node>(&json)) {
+            Ok(node) => node,
+            Err(error) => {
+                tracing::warn!(
+                    parameter = name,
+                    error = %error,
+                    "query parameter value cannot be serialised; it is not sent"
+                );
+                return;
+            }
+        };
+        match (style, node) {
+            (_, Node::Null) => {}
+            (ObjectStyle::FormExploded, Node::Object(members)) => {
+                for (key, value) in &members {
+                    if let Some(text) = value.flat_text() {
+                        self.push(key, &text);
+                    }
+                }
+            }
+            (ObjectStyle::Form, Node::Object(members)) => {
+                let joined = members
+                    .iter()
+                    .filter_map(|(key, value)| {
+                        value.flat_text().map(|text| format!("{},{}", encode(key), encode(&text)))
+                    })
+                    .collect::<Vec<_>>();
+                if !joined.is_empty() {
+                    self.pairs.push((encode(name), joined.join(",")));
+                }
+            }
+            (ObjectStyle::DeepObject, Node::Object(members)) => {
+                let prefix = encode(name);
+                for (key, value) in &members {
+                    self.push_deep(&format!("{prefix}[{}]", encode(key)), value);
+                }
+            }
+            (ObjectStyle::Form, Node::Array(items)) => {
+                let texts = items.iter().filter_map(Node::flat_text).collect::<Vec<_>>();
+                self.push_joined(name, &texts, ',');
+            }
+            (_, Node::Array(items)) => {
+                let texts = items.iter().filter_map(Node::flat_text).collect::<Vec<_>>();
+                self.push_exploded(name, &texts);
+            }
+            (_, scalar) => {
+                if let Some(text) = scalar.flat_text() {
+                    self.push(name, &text);
+                }
+            }
+        }
+    }
+
+    /// `key[a][b]=v` pairs of a `deepObject` member; `key` is already encoded.
+    fn push_deep(&mut self, key: &str, value: &Node) {
+        match value {
+            Node::Null => {}
+            Node::Object(members) => {
+                for (member, value) in members {
+                    self.push_deep(&format!("{key}[{}]", encode(member)), value);
+                }
+            }
+            Node::Array(items) => {
+                for text in items.iter().filter_map(Node::flat_text) {
+                    self.pairs.push((key.to_owned(), encode(&text)));
+                }
+            }
+            scalar => {
+                if let Some(text) = scalar.flat_text() {
+                    self.pairs.push((key.to_owned(), encode(&text)));
+                }
+            }
+        }
+    }
+
     /// Adds `name=1` or `name=0`, the API's form for flags such as `first_name_isnull`.
     pub fn push_flag(&mut self, name: &str, value: bool) {
         self.push(name, if value { "1" } else { "0" });
@@ -213,8 +330,140 @@ impl fmt::Display for Query {
     }
 }
 
-fn encode(text: &str) -> String {
+/// Percent-encodes everything but `A-Z a-z 0-9 - . _ ~`.
+pub(crate) fn encode(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
+}
+
+/// The key serde_json's `arbitrary_precision` feature wraps numbers in.
+const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+
+/// A JSON value that keeps object members in the order they were serialised, whatever
+/// serde_json's `preserve_order` feature says.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// A scalar as a query value renders it; an array or object as compact JSON; `None`
+    /// for null.
+    fn flat_text(&self) -> Option<String> {
+        match self {
+            Node::Null => None,
+            Node::Bool(b) => Some(b.to_query_value().into_owned()),
+            Node::Int(i) => Some(i.to_string()),
+            Node::Uint(u) => Some(u.to_string()),
+            Node::Float(f) => Some(f.to_string()),
+            Node::String(s) => Some(s.clone()),
+            Node::Array(_) | Node::Object(_) => serde_json::to_string(self).ok(),
+        }
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Null => serializer.serialize_unit(),
+            Node::Bool(b) => serializer.serialize_bool(*b),
+            Node::Int(i) => serializer.serialize_i64(*i),
+            Node::Uint(u) => serializer.serialize_u64(*u),
+            Node::Float(f) => serializer.serialize_f64(*f),
+            Node::String(s) => serializer.serialize_str(s),
+            Node::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Node::Object(members) => {
+                let mut map = serializer.serialize_map(Some(members.len()))?;
+                for (key, value) in members {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NodeVisitor;
+
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                Node::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Uint(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::String(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+                Ok(Node::String(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut members: Vec<(String, Node)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == ARBITRARY_PRECISION_NUMBER && members.is_empty() {
+                        // serde_json with `arbitrary_precision` (enabled by another crate)
+                        // hands numbers over as this one-member map.
+                        let text: String = map.next_value()?;
+                        return Ok(text
+                            .parse()
+                            .map(Node::Int)
+                            .or_else(|_| text.parse().map(Node::Uint))
+                            .or_else(|_| text.parse().map(Node::Float))
+                            .unwrap_or(Node::String(text)));
+                    }
+                    let value = map.next_value::<Node>()?;
+                    // JSON allows a repeated key; like serde_json's map, the last one wins.
+                    members.retain(|(k, _)| *k != key);
+                    members.push((key, value));
+                }
+                Ok(Node::Object(members))
+            }
+        }
+
+        deserializer.deserialize_any(NodeVisitor)
+    }
 }
 
 #[cfg(test)]
@@ -281,6 +530,93 @@ mod tests {
             q.pairs().collect::<Vec<_>>(),
             vec![("first_name_isnull", "1"), ("last_name_isnull", "0")]
         );
+    }
+
+    #[derive(serde::Serialize)]
+    struct Filter {
+        zeta: &'static str,
+        age: Option<u8>,
+        note: Option<&'static str>,
+        ratio: f64,
+        whole: f64,
+        ok: bool,
+        inner: Inner,
+        tags: Vec<&'static str>,
+    }
+
+    #[derive(serde::Serialize)]
+    struct Inner {
+        b: i32,
+        a: Option<i32>,
+    }
+
+    fn filter() -> Filter {
+        Filter {
+            zeta: "x y&z",
+            age: Some(30),
+            note: None,
+            ratio: 0.5,
+            whole: 2.0,
+            ok: true,
+            inner: Inner { b: -1, a: Some(2) },
+            tags: vec!["a", "b,c"],
+        }
+    }
+
+    #[test]
+    fn object_form_exploded() {
+        let mut q = Query::new();
+        q.push_object("filter", &filter(), ObjectStyle::FormExploded);
+        assert_eq!(
+            q.to_string(),
+            "zeta=x%20y%26z&age=30&ratio=0.5&whole=2&ok=true\
+             &inner=%7B%22b%22%3A-1%2C%22a%22%3A2%7D&tags=%5B%22a%22%2C%22b%2Cc%22%5D"
+        );
+    }
+
+    #[test]
+    fn object_form() {
+        let mut q = Query::new();
+        q.push_object("filter", &filter(), ObjectStyle::Form);
+        assert_eq!(
+            q.to_string(),
+            "filter=zeta,x%20y%26z,age,30,ratio,0.5,whole,2,ok,true,\
+             inner,%7B%22b%22%3A-1%2C%22a%22%3A2%7D,tags,%5B%22a%22%2C%22b%2Cc%22%5D"
+        );
+    }
+
+    #[test]
+    fn object_deep() {
+        let mut q = Query::new();
+        q.push_object("f ilter", &filter(), ObjectStyle::DeepObject);
+        assert_eq!(
+            q.to_string(),
+            "f%20ilter[zeta]=x%20y%26z&f%20ilter[age]=30&f%20ilter[ratio]=0.5&f%20ilter[whole]=2\
+             &f%20ilter[ok]=true&f%20ilter[inner][b]=-1&f%20ilter[inner][a]=2\
+             &f%20ilter[tags]=a&f%20ilter[tags]=b%2Cc"
+        );
+        let mut q = Query::new();
+        q.push_object(
+            "d",
+            &serde_json::json!({"k": [[1], {"x": null}, null, 3], "e": {}}),
+            ObjectStyle::DeepObject,
+        );
+        assert_eq!(q.to_string(), "d[k]=%5B1%5D&d[k]=%7B%22x%22%3Anull%7D&d[k]=3");
+    }
+
+    #[test]
+    fn non_objects_nulls_and_failures() {
+        let mut q = Query::new();
+        q.push_object("n", &Option::<Inner>::None, ObjectStyle::Form);
+        q.push_object("e", &serde_json::json!({"a": null}), ObjectStyle::Form);
+        q.push_object("s", "text", ObjectStyle::DeepObject);
+        q.push_object("i", &[1, 2], ObjectStyle::Form);
+        q.push_object("x", &[1, 2], ObjectStyle::FormExploded);
+        q.push_object("d", &[true], ObjectStyle::DeepObject);
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(vec![1u8], 1);
+        q.push_object("bad", &map, ObjectStyle::FormExploded);
+        assert_eq!(q.to_string(), "s=text&i=1,2&x=1&x=2&d=true");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `"success": false` / `"permsError": true` envelope, and JSON decoding that reports the
 //! path of the failing field with an excerpt of the body.
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -50,6 +51,18 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })?;
     de.end().map_err(|e| decode_error(status, body, ".".to_owned(), e))?;
     Ok(value)
+}
+
+/// A 2xx body as text: it must be UTF-8 (nothing is replaced), else an [`Error::Decode`]
+/// saying where it is not.
+pub(crate) fn text(status: StatusCode, body: Bytes) -> Result<String, Error> {
+    String::from_utf8(Vec::from(body)).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let source = <serde_json::Error as serde::de::Error>::custom(format_args!(
+            "body is not UTF-8 (invalid byte at offset {offset})"
+        ));
+        Error::Decode { status, path: ".".to_owned(), excerpt: excerpt(e.as_bytes(), Some(offset)), source }
+    })
 }
 
 fn decode_error(status: StatusCode, body: &[u8], path: String, source: serde_json::Error) -> Error {
@@ -147,6 +160,16 @@ mod tests {
         );
         let err = decode::<Accounts>(StatusCode::OK, br#"{"accounts": []} trailing"#, 1).unwrap_err();
         assert!(matches!(&err, Error::Decode { path, .. } if path == "."), "{err:?}");
+    }
+
+    #[test]
+    fn text_bodies_must_be_utf8() {
+        assert_eq!(text(StatusCode::OK, Bytes::from_static("héllo ☃".as_bytes())).unwrap(), "héllo ☃");
+        let err = text(StatusCode::OK, Bytes::from_static(b"ab\xffcd")).unwrap_err();
+        let Error::Decode { path, excerpt, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(path, ".");
+        assert!(excerpt.contains("ab"), "{excerpt}");
+        assert!(err.to_string().contains("body is not UTF-8 (invalid byte at offset 2)"), "{err}");
     }
 
     #[test]
