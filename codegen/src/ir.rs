@@ -52,6 +52,8 @@ pub enum TypeRef {
     Vec(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
     Map(Box<TypeRef>),
+    /// Binary data (`format: binary`): `Vec<u8>`.
+    Bytes,
     /// `Box<T>`, to break a cycle of directly nested structs.
     Boxed(Box<TypeRef>),
 }
@@ -69,6 +71,8 @@ pub enum TypeDef {
     Alias(AliasDef),
     /// A `oneOf`/`anyOf` union decoded by trying each variant in turn.
     Union(UnionDef),
+    /// An integer enum with an `Unknown(i64)` fallback.
+    IntEnum(IntEnumDef),
 }
 
 /// A struct.
@@ -99,12 +103,22 @@ pub struct Field {
     pub required: bool,
     /// `nullable: true`.
     pub nullable: bool,
+    /// `readOnly: true`: sent by the server only, never serialised.
+    pub read_only: bool,
+    /// `writeOnly: true`: sent by the client only, absent from responses.
+    pub write_only: bool,
 }
 
 impl Field {
     /// Whether the Rust field is an `Option`.
     pub fn optional(&self) -> bool {
-        !self.required || self.nullable
+        !self.required || self.nullable || self.read_only || self.write_only
+    }
+
+    /// Whether absent and `null` are kept apart (`Option<Option<T>>`): a field that may be
+    /// left out and may also be `null`.
+    pub fn double_option(&self) -> bool {
+        self.nullable && (!self.required || self.read_only || self.write_only)
     }
 }
 
@@ -126,6 +140,17 @@ pub struct Variant {
     pub name: String,
     /// Value on the wire.
     pub wire: String,
+}
+
+/// An integer enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntEnumDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// `(variant name, value)` in spec order.
+    pub variants: Vec<(String, i64)>,
 }
 
 /// A string newtype.
@@ -157,6 +182,17 @@ pub struct UnionDef {
     pub doc: Option<String>,
     /// `(variant name, type)` in spec order.
     pub variants: Vec<(String, TypeRef)>,
+    /// The discriminator, when the document gives one.
+    pub discriminator: Option<Discriminator>,
+}
+
+/// How a union names its variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discriminator {
+    /// The property naming the variant.
+    pub property: String,
+    /// `(value, variant name)` pairs.
+    pub mapping: Vec<(String, String)>,
 }
 
 /// One API operation: one method on the client.
@@ -178,12 +214,97 @@ pub struct Operation {
     pub path_params: Vec<PathParam>,
     /// The query-parameter type, when the operation has query parameters.
     pub query: Option<QueryType>,
-    /// The JSON request body type and whether it is required.
-    pub body: Option<(TypeRef, bool)>,
-    /// The decoded success body (`None`: no body expected).
-    pub response: Option<TypeRef>,
+    /// The request body.
+    pub body: Option<Body>,
+    /// The success body (`None`: no body expected).
+    pub response: Option<Response>,
+    /// Security alternatives (OR) of scheme sets (AND); `None` when the document declares none.
+    pub security: Option<Vec<Vec<AuthScheme>>>,
     /// The name of the method returning a paginator, when the operation is paginated (`x-pagination`).
     pub pages_method: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// The Rust type the method takes (by reference).
+    pub ty: TypeRef,
+    /// How it is encoded.
+    pub kind: BodyKind,
+    /// The media type sent.
+    pub media_type: String,
+}
+
+/// How a request body is encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    /// `application/json` (or `+json`).
+    Json,
+    /// `application/x-www-form-urlencoded`, from an object.
+    Form,
+    /// `multipart/form-data`, from an object: one part per property.
+    Multipart(Vec<MultipartField>),
+    /// Text, sent as is (`text/*`).
+    Text,
+    /// Bytes, sent as is (any other media type).
+    Bytes,
+}
+
+/// One part of a multipart body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultipartField {
+    /// Rust field name of the body struct.
+    pub field: String,
+    /// Part name.
+    pub wire: String,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
+    /// How the part is written.
+    pub part: PartKind,
+}
+
+/// How a multipart part is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartKind {
+    /// A scalar, as text.
+    Text,
+    /// Binary data (`format: binary`), as a file part.
+    File,
+    /// Anything else, as a JSON part.
+    Json,
+}
+
+/// A success response body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// Decoded from JSON.
+    Json(TypeRef),
+    /// Returned as text.
+    Text(String),
+    /// Returned as bytes.
+    Bytes(String),
+}
+
+/// One security scheme an operation may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// HTTP basic.
+    Basic,
+    /// HTTP bearer, OAuth 2 and OpenID Connect tokens.
+    Bearer,
+    /// An API key in a header, query parameter or cookie, with its name.
+    ApiKey(ParamLocation, String),
+}
+
+/// Where a non-path parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// The query string.
+    Query,
+    /// A header.
+    Header,
+    /// A cookie.
+    Cookie,
 }
 
 /// A path parameter.
@@ -222,7 +343,9 @@ impl QueryType {
 impl Operation {
     /// Whether building the request can fail (body serialisation or query rules).
     pub fn request_is_fallible(&self) -> bool {
-        self.body.is_some() || self.query.as_ref().is_some_and(QueryType::has_rules)
+        let body =
+            self.body.as_ref().is_some_and(|b| matches!(&b.kind, BodyKind::Json | BodyKind::Multipart(_)));
+        body || self.query.as_ref().is_some_and(QueryType::has_rules)
     }
 }
 
@@ -237,8 +360,10 @@ pub struct QueryParam {
     pub doc: Option<String>,
     /// Element type (for arrays, the item type).
     pub ty: TypeRef,
-    /// How the value is written into the query string.
+    /// How the value is written into the query string (or header, or cookie).
     pub encoding: QueryEncoding,
+    /// Where the parameter goes.
+    pub location: ParamLocation,
     /// `required: true`.
     pub required: bool,
     /// Integer `minimum`/`maximum` of the schema, checked before sending.
@@ -258,6 +383,19 @@ pub enum QueryEncoding {
     Joined(char),
     /// Sort keys `-a,b` over the named field enum (`x-sort-fields`).
     Sort(String),
+    /// An object, flattened per its style.
+    Object(ObjectStyle),
+}
+
+/// How an object-valued query parameter is flattened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `form`, `explode: true`: `a=1&b=2`.
+    FormExploded,
+    /// `form`, `explode: false`: `name=a,1,b,2`.
+    Form,
+    /// `deepObject`: `name[a]=1&name[b]=2`.
+    DeepObject,
 }
 
 /// How a paginated response type exposes its items and next-page URL.
@@ -267,8 +405,9 @@ pub struct PageImpl {
     pub type_name: String,
     /// The item type.
     pub item: TypeRef,
-    /// Field chain to the item array: `(rust field, optional)`.
-    pub items: Vec<(String, bool)>,
+    /// Field chain to the item array: `(rust field, Option depth)` where the depth is 0 for
+    /// `T`, 1 for `Option<T>` and 2 for `Option<Option<T>>`.
+    pub items: Vec<(String, u8)>,
     /// Field chain to the next-page URL.
-    pub next_url: Vec<(String, bool)>,
+    pub next_url: Vec<(String, u8)>,
 }

@@ -33,6 +33,56 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Typed field names
+//!
+//! Sort keys and `fields=` projections take generated enums of the names the API
+//! description lists, so a misspelt name is a compile error rather than a parameter the
+//! server silently ignores. Correctly spelt:
+//!
+//! ```
+//! use conversocial::models::{ConversationSortField, UserField};
+//! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
+//! use conversocial::runtime::SortKey;
+//!
+//! let conversations = ListConversationsQuery::new()
+//!     .is_priority(false)
+//!     .sort([SortKey::desc(ConversationSortField::OldestSortDate)]);
+//! assert_eq!(conversations.to_query().to_string(), "is_priority=false&sort=-oldest_sort_date");
+//!
+//! let users = ListUsersQuery::new().fields([UserField::Url, UserField::FirstName, UserField::Id]);
+//! assert_eq!(users.to_query().to_string(), "fields=url,first_name,id");
+//! ```
+//!
+//! A misspelt sort field does not compile (`OldestSortDat` is no variant of
+//! `ConversationSortField`):
+//!
+//! ```compile_fail,E0599
+//! use conversocial::models::{ConversationSortField, UserField};
+//! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
+//! use conversocial::runtime::SortKey;
+//!
+//! let conversations = ListConversationsQuery::new()
+//!     .is_priority(false)
+//!     .sort([SortKey::desc(ConversationSortField::OldestSortDat)]);
+//! # let users = ListUsersQuery::new().fields([UserField::Url, UserField::FirstName, UserField::Id]);
+//! ```
+//!
+//! Nor does a misspelt projection field (`FirstNam` is no variant of `UserField`):
+//!
+//! ```compile_fail,E0599
+//! use conversocial::models::{ConversationSortField, UserField};
+//! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
+//! use conversocial::runtime::SortKey;
+//!
+//! # let conversations = ListConversationsQuery::new()
+//! #     .is_priority(false)
+//! #     .sort([SortKey::desc(ConversationSortField::OldestSortDate)]);
+//! let users = ListUsersQuery::new().fields([UserField::Url, UserField::FirstNam, UserField::Id]);
+//! ```
+//!
+//! Names the client does not know yet can still be sent on purpose, spelt out as
+//! `ConversationSortField::from("id")` (the `Unknown` variant).
 #![deny(missing_docs)]
 
 #[rustfmt::skip] // prettyplease formats it; `cargo xtask codegen --check` guards it

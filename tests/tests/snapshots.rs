@@ -33,3 +33,18 @@ fn schema_shapes() {
 fn parameter_styles() {
     check("params");
 }
+
+#[test]
+fn bodies_and_responses() {
+    check("bodies");
+}
+
+#[test]
+fn security_schemes() {
+    check("security");
+}
+
+#[test]
+fn references_everywhere() {
+    check("refs");
+}

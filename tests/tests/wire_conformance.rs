@@ -399,6 +399,15 @@ mod list_conversations {
     use super::*;
 
     #[test]
+    fn sort() {
+        let query = ListConversationsQuery {
+            sort: vec![SortKey::desc(ConversationSortField::from("oldest_sort_date"))],
+            ..Default::default()
+        };
+        assert_eq!(query.to_query().to_string(), "sort=-oldest_sort_date");
+    }
+
+    #[test]
     fn is_priority() {
         let query = ListConversationsQuery { is_priority: Some(false), ..Default::default() };
         assert_eq!(query.to_query().to_string(), "is_priority=false");
@@ -480,15 +489,6 @@ mod list_conversations {
     }
 
     #[test]
-    fn sort() {
-        let query = ListConversationsQuery {
-            sort: vec![SortKey::desc(ConversationSortField::from("oldest_sort_date"))],
-            ..Default::default()
-        };
-        assert_eq!(query.to_query().to_string(), "sort=-oldest_sort_date");
-    }
-
-    #[test]
     fn page_size() {
         let query = ListConversationsQuery { page_size: Some(20_i64), ..Default::default() };
         assert_eq!(query.to_query().to_string(), "page_size=20");
@@ -503,6 +503,7 @@ mod list_conversations {
     #[test]
     fn all_parameters_in_spec_order() {
         let query = ListConversationsQuery {
+            sort: vec![SortKey::desc(ConversationSortField::from("oldest_sort_date"))],
             is_priority: Some(false),
             status: vec![ConversationStatus::from("unread"), ConversationStatus::from("archived")],
             assigned_to: Some(UserId::from("13112")),
@@ -518,13 +519,12 @@ mod list_conversations {
                 ConversationField::from("is_priority"),
                 ConversationField::from("content_ids"),
             ],
-            sort: vec![SortKey::desc(ConversationSortField::from("oldest_sort_date"))],
             page_size: Some(20_i64),
             skip: Some(1_i64),
         };
         assert_eq!(
             query.to_query().to_string(),
-            "is_priority=false&status=unread&status=archived&assigned_to=13112&oldest_sort_date_gt=2014-10-01T00%3A00%3A00&oldest_sort_date_gte=2014-10-01T00%3A00%3A00&oldest_sort_date_lt=2014-10-15T00%3A00%3A00&oldest_sort_date_lte=2017-02-20T11%3A58%3A34&include=content&include=notes&fields=id,url,status,is_priority,content_ids&sort=-oldest_sort_date&page_size=20&skip=1"
+            "sort=-oldest_sort_date&is_priority=false&status=unread&status=archived&assigned_to=13112&oldest_sort_date_gt=2014-10-01T00%3A00%3A00&oldest_sort_date_gte=2014-10-01T00%3A00%3A00&oldest_sort_date_lt=2014-10-15T00%3A00%3A00&oldest_sort_date_lte=2017-02-20T11%3A58%3A34&include=content&include=notes&fields=id,url,status,is_priority,content_ids&page_size=20&skip=1"
         );
     }
 }

@@ -7,6 +7,14 @@ use anyhow::{Context, Result, bail};
 use std::process::Command;
 use std::time::Instant;
 
+/// What the behaviour tests need beyond the crate's own dependencies.
+const DEV_DEPENDENCIES: &str = "
+[dev-dependencies]
+tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }
+wiremock = \"0.6\"
+serde_json = \"1\"
+";
+
 pub fn run() -> Result<()> {
     let root = project_root();
     let fixtures = root.join("tests/fixtures");
@@ -26,11 +34,22 @@ pub fn run() -> Result<()> {
         let started = Instant::now();
         generate_cmd::run(spec, &dir, &name)?;
         let manifest = dir.join("Cargo.toml");
-        let steps: [(&str, Vec<&str>); 2] = [
+        let mut steps: Vec<(&str, Vec<&str>)> = vec![
             ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),
             ("doc", vec!["doc", "--quiet", "--no-deps"]),
         ];
-        for (label, args) in steps {
+        // Behaviour tests of the generated code against loopback servers: `<stem>.test.rs`.
+        let behaviour = fixtures.join(format!("{stem}.test.rs"));
+        if behaviour.exists() {
+            std::fs::create_dir_all(dir.join("tests"))?;
+            std::fs::copy(&behaviour, dir.join("tests/behaviour.rs"))
+                .with_context(|| format!("copying {}", behaviour.display()))?;
+            let mut toml = std::fs::read_to_string(&manifest)?;
+            toml.push_str(DEV_DEPENDENCIES);
+            std::fs::write(&manifest, toml)?;
+            steps.push(("test", vec!["test", "--quiet", "--test", "behaviour"]));
+        }
+        for (label, args) in &steps {
             let status = Command::new(env!("CARGO"))
                 .args(&args[..1])
                 .arg("--manifest-path")

@@ -4,6 +4,7 @@
 //!   or fail when it is stale.
 //! * `generate --spec FILE --out DIR --name CRATE`: turn any OpenAPI 3.0 document into a
 //!   standalone client crate.
+//! * `sweep DIR`: generate and type-check a crate from every document in a folder.
 //! * `fixtures`: generate a crate from every `tests/fixtures/*.yaml` and check that it
 //!   compiles clippy-clean, with documentation.
 
@@ -11,6 +12,7 @@ mod codegen_cmd;
 mod conformance;
 mod fixtures_cmd;
 mod generate_cmd;
+mod sweep_cmd;
 mod write;
 
 use anyhow::{Result, bail};
@@ -19,7 +21,8 @@ use std::path::PathBuf;
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask generate --spec FILE --out DIR --name CRATE
-  cargo xtask fixtures";
+  cargo xtask fixtures
+  cargo xtask sweep DIR [--generate-only] [--limit N]";
 
 fn main() -> std::process::ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -62,6 +65,27 @@ fn run(args: Vec<String>) -> Result<()> {
             }
         }
         "fixtures" if rest.is_empty() => fixtures_cmd::run(),
+        "sweep" => {
+            let mut dir = None;
+            let mut generate_only = false;
+            let mut limit = None;
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--generate-only" => generate_only = true,
+                    "--limit" => {
+                        let n = it.next().ok_or_else(|| anyhow::anyhow!("--limit needs a number"))?;
+                        limit = Some(
+                            n.parse().map_err(|_| anyhow::anyhow!("--limit needs a number, not {n:?}"))?,
+                        );
+                    }
+                    other if dir.is_none() && !other.starts_with("--") => dir = Some(PathBuf::from(other)),
+                    other => bail!("unexpected argument {other:?}\n{USAGE}"),
+                }
+            }
+            let dir = dir.ok_or_else(|| anyhow::anyhow!("sweep needs a folder\n{USAGE}"))?;
+            sweep_cmd::run(&sweep_cmd::Options { dir, generate_only, limit })
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

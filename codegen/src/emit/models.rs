@@ -1,7 +1,7 @@
 //! `models.rs`: structs, enums, newtypes, aliases and unions for the document's schemas.
 
 use super::types::{doc_or, ident, ty};
-use crate::ir::{AliasDef, Api, EnumDef, NewtypeDef, StructDef, TypeDef, UnionDef};
+use crate::ir::{AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, StructDef, TypeDef, UnionDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -12,6 +12,7 @@ pub fn emit(api: &Api) -> TokenStream {
         TypeDef::Newtype(d) => emit_newtype(d),
         TypeDef::Alias(d) => emit_alias(d),
         TypeDef::Union(d) => emit_union(d),
+        TypeDef::IntEnum(d) => emit_int_enum(d),
     });
     let items: Vec<TokenStream> = items.collect();
     let body = quote!(#(#items)*);
@@ -21,6 +22,22 @@ pub fn emit(api: &Api) -> TokenStream {
         quote!(
             use crate::runtime;
         )
+    });
+    let double = api
+        .types
+        .values()
+        .any(|t| matches!(t, TypeDef::Struct(d) if d.fields.iter().any(|f| f.double_option())));
+    let nullable_fn = double.then(|| {
+        quote! {
+            /// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
+            fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+                T: serde::Deserialize<'de>,
+            {
+                <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+            }
+        }
     });
     let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
     // Unions hold whole objects; boxing every variant would cost more than it saves.
@@ -32,6 +49,8 @@ pub fn emit(api: &Api) -> TokenStream {
         #import
 
         #body
+
+        #nullable_fn
     }
 }
 
@@ -46,10 +65,23 @@ fn emit_struct(def: &StructDef) -> TokenStream {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
-        if f.optional() {
+        // readOnly values come from the server only: never send them back.
+        let skip = f.read_only.then(|| quote!(#[serde(skip_serializing)]));
+        if f.double_option() {
+            quote! {
+                #doc
+                ///
+                /// `None`: absent; `Some(None)`: `null`.
+                #rename
+                #skip
+                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nullable")]
+                pub #fname: Option<Option<#inner>>,
+            }
+        } else if f.optional() {
             quote! {
                 #doc
                 #rename
+                #skip
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub #fname: Option<#inner>,
             }
@@ -235,14 +267,139 @@ fn emit_union(def: &UnionDef) -> TokenStream {
         let vdoc = crate::docs::outer(&format!("The value matched `{v}`."));
         quote! { #vdoc #v(#t), }
     });
+    let serialize_arms = def.variants.iter().map(|(v, _)| {
+        let v = ident(v);
+        quote!(Self::#v(value) => value.serialize(serializer),)
+    });
+    let (how, decode) = match &def.discriminator {
+        Some(crate::ir::Discriminator { property, mapping: pairs }) => {
+            let values = pairs.iter().map(|(value, _)| value);
+            let arms = pairs.iter().map(|(value, variant)| {
+                let v = ident(variant);
+                quote!(Some(#value) => serde_json::from_value(value).map(Self::#v).map_err(|e| {
+                    serde::de::Error::custom(format!("as {}: {e}", stringify!(#v)))
+                }),)
+            });
+            let known = pairs.iter().map(|(value, _)| value.as_str()).collect::<Vec<_>>().join(", ");
+            (
+                format!("Decoding reads the `{property}` member to pick the variant."),
+                quote! {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    let tag = value.get(#property).and_then(|t| t.as_str()).map(str::to_owned);
+                    match tag.as_deref() {
+                        #(#arms)*
+                        other => {
+                            let _ = [#(#values),*];
+                            Err(serde::de::Error::custom(format!(
+                                "{} is {:?}; expected one of: {}",
+                                #property, other, #known
+                            )))
+                        }
+                    }
+                },
+            )
+        }
+        None => {
+            let tries = def.variants.iter().map(|(v, _)| {
+                let variant = ident(v);
+                let label = v.as_str();
+                quote! {
+                    match serde_json::from_value(value.clone()) {
+                        Ok(v) => return Ok(Self::#variant(v)),
+                        Err(e) => failures.push(format!("{}: {e}", #label)),
+                    }
+                }
+            });
+            (
+                "Decoding tries each variant in order and keeps the first that matches; when none does, the error says why each failed.".to_owned(),
+                quote! {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    let mut failures = Vec::new();
+                    #(#tries)*
+                    Err(serde::de::Error::custom(format!("no variant matched: {}", failures.join("; "))))
+                },
+            )
+        }
+    };
+    let how = crate::docs::own(&how);
     quote! {
         #doc
         ///
-        /// Decoding tries each variant in order and keeps the first that matches.
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(untagged)]
+        #how
+        #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
             #(#variants)*
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #decode
+            }
+        }
+    }
+}
+
+fn emit_int_enum(def: &IntEnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_or(def.doc.as_deref(), &format!("The `{}` values.", def.name));
+    let variants: Vec<_> = def.variants.iter().map(|(v, _)| ident(v)).collect();
+    let values: Vec<proc_macro2::Literal> =
+        def.variants.iter().map(|(_, n)| proc_macro2::Literal::i64_unsuffixed(*n)).collect();
+    let variant_docs = def.variants.iter().map(|(_, n)| crate::docs::outer(&format!("`{n}`")));
+    quote! {
+        #doc
+        ///
+        /// Values this client does not know yet are kept in `Unknown`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #variant_docs #variants, )*
+            /// A value not listed in the API description.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn value(self) -> i64 {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #( #values => Self::#variants, )*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <i64 as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+
+        impl runtime::QueryValue for #name {
+            fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Owned(self.value().to_string())
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! decoding and error mapping are the runtime's job.
 
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
-use crate::ir::{Api, Operation, PageImpl, TypeRef};
+use crate::ir::{Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, Response, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -15,10 +15,10 @@ pub fn emit(api: &Api) -> TokenStream {
         for p in &op.path_params {
             collect_names(&p.ty, &mut used);
         }
-        if let Some((body, _)) = &op.body {
-            collect_names(body, &mut used);
+        if let Some(body) = &op.body {
+            collect_names(&body.ty, &mut used);
         }
-        if let Some(r) = &op.response {
+        if let Some(Response::Json(r)) = &op.response {
             collect_names(r, &mut used);
         }
         if let Some(q) = &op.query {
@@ -84,8 +84,12 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
         decl.push(quote!(query: &#qt));
         names.push(quote!(query));
     }
-    if let Some((body, _)) = &op.body {
-        let bt = ty(body);
+    if let Some(body) = &op.body {
+        let bt = match body.kind {
+            BodyKind::Text => quote!(str),
+            BodyKind::Bytes => quote!([u8]),
+            _ => ty(&body.ty),
+        };
         decl.push(quote!(body: &#bt));
         names.push(quote!(body));
     }
@@ -117,10 +121,12 @@ fn emit_method(op: &Operation) -> TokenStream {
     let deprecated =
         op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
     let (ret, call) = match &op.response {
-        Some(t) => {
+        Some(Response::Json(t)) => {
             let t = ty(t);
             (quote!(#t), quote!(self.execute(#request).await))
         }
+        Some(Response::Text(_)) => (quote!(String), quote!(self.execute_text(#request).await)),
+        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
         None => (quote!(()), quote!(self.execute_empty(#request).await)),
     };
     let main = quote! {
@@ -132,7 +138,10 @@ fn emit_method(op: &Operation) -> TokenStream {
     };
     let pages = op.pages_method.as_ref().map(|pages_method| {
         let pages_method = ident(pages_method);
-        let resp = op.response.as_ref().map(ty).unwrap_or_else(|| quote!(()));
+        let resp = match &op.response {
+            Some(Response::Json(t)) => ty(t),
+            _ => quote!(()),
+        };
         let doc = crate::docs::own(&format!(
             "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
              The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
@@ -180,28 +189,96 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
     let http = ident(&op.http_method);
     let id = &op.id;
     let path = path_expr(op);
-    let with_query = op.query.as_ref().map(|_| quote!(.query(query.to_query())));
-    let validate = op.query.as_ref().filter(|q| q.has_rules()).map(|_| quote!(query.validate()?;));
-    let body = op.body.as_ref().map(|_| quote!(.json_body(body)));
-    let request = quote!(runtime::Request::new(reqwest::Method::#http, #id, #path) #with_query);
-    match (op.request_is_fallible(), body) {
-        (false, _) => quote! {
-            fn #build(#(#decl),*) -> runtime::Request {
+    let mut setup = Vec::new();
+    if op.query.as_ref().is_some_and(|q| q.has_rules()) {
+        setup.push(quote!(query.validate()?;));
+    }
+    let mut request = quote!(runtime::Request::new(reqwest::Method::#http, #id, #path));
+    if let Some(q) = &op.query {
+        if q.params.iter().any(|p| p.location == ParamLocation::Query) {
+            request = quote!(#request.query(query.to_query()));
+        }
+    }
+    if let Some(alternatives) = &op.security {
+        let alts = alternatives.iter().map(|set| {
+            let schemes = set.iter().map(scheme_tokens);
+            quote!(&[#(#schemes),*])
+        });
+        request = quote!(#request.security(&[#(#alts),*]));
+    }
+    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
+        let media = media.as_str();
+        request = quote!(#request.accept(#media));
+    }
+    if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {
+        request = quote!(query.apply_headers(#request));
+    }
+    if let Some(body) = &op.body {
+        let media = body.media_type.as_str();
+        request = match &body.kind {
+            BodyKind::Json => quote!(#request.json_body(body)),
+            BodyKind::Form => {
+                setup.push(quote! {
+                    let mut form = runtime::Query::new();
+                    form.push_object("", body, runtime::ObjectStyle::FormExploded);
+                });
+                quote!(#request.form_body(form))
+            }
+            BodyKind::Multipart(parts) => {
+                setup.push(quote!(let mut form = runtime::Multipart::new();));
+                for part in parts {
+                    let field = ident(&part.field);
+                    let wire = part.wire.as_str();
+                    let write = match part.part {
+                        PartKind::Text => quote!(form.text(#wire, value);),
+                        PartKind::File => {
+                            quote!(form.bytes(#wire, Some(#wire), "application/octet-stream", value.clone());)
+                        }
+                        PartKind::Json => quote!(form.json(#wire, value)?;),
+                    };
+                    setup.push(if part.optional {
+                        quote!(if let Some(value) = &body.#field { #write })
+                    } else {
+                        quote!({ let value = &body.#field; #write })
+                    });
+                }
+                quote!(#request.multipart_body(form))
+            }
+            BodyKind::Text => quote!(#request.raw_body(#media, body.to_owned())),
+            BodyKind::Bytes => quote!(#request.raw_body(#media, body.to_vec())),
+        };
+    }
+    let returns_result = op.body.as_ref().is_some_and(|b| b.kind == BodyKind::Json);
+    if op.request_is_fallible() {
+        let request = if returns_result { request } else { quote!(Ok(#request)) };
+        quote! {
+            fn #build(#(#decl),*) -> Result<runtime::Request, Error> {
+                #(#setup)*
                 #request
             }
-        },
-        (true, Some(body)) => quote! {
-            fn #build(#(#decl),*) -> Result<runtime::Request, Error> {
-                #validate
-                #request #body
+        }
+    } else {
+        quote! {
+            fn #build(#(#decl),*) -> runtime::Request {
+                #(#setup)*
+                #request
             }
-        },
-        (true, None) => quote! {
-            fn #build(#(#decl),*) -> Result<runtime::Request, Error> {
-                #validate
-                Ok(#request)
-            }
-        },
+        }
+    }
+}
+
+fn scheme_tokens(scheme: &AuthScheme) -> TokenStream {
+    match scheme {
+        AuthScheme::Basic => quote!(runtime::AuthScheme::Basic),
+        AuthScheme::Bearer => quote!(runtime::AuthScheme::Bearer),
+        AuthScheme::ApiKey(location, name) => {
+            let location = match location {
+                ParamLocation::Query => quote!(runtime::ApiKeyLocation::Query),
+                ParamLocation::Header => quote!(runtime::ApiKeyLocation::Header),
+                ParamLocation::Cookie => quote!(runtime::ApiKeyLocation::Cookie),
+            };
+            quote!(runtime::AuthScheme::ApiKey { location: #location, name: #name })
+        }
     }
 }
 
@@ -250,34 +327,36 @@ fn emit_page(page: &PageImpl) -> TokenStream {
 }
 
 /// Borrowing walk to the next-page URL: `Option<&str>`.
-fn next_url_expr(chain: &[(String, bool)]) -> TokenStream {
+fn next_url_expr(chain: &[(String, u8)]) -> TokenStream {
     let mut expr = quote!(self);
     let mut is_option = false;
-    for (field, optional) in chain {
+    for (field, depth) in chain {
         let f = ident(field);
-        expr = match (is_option, optional) {
-            (false, false) => quote!(#expr.#f),
-            (false, true) => quote!(#expr.#f.as_ref()),
-            (true, false) => quote!(#expr.map(|v| &v.#f)),
-            (true, true) => quote!(#expr.and_then(|v| v.#f.as_ref())),
+        let flatten = (*depth == 2).then(|| quote!(.and_then(Option::as_ref)));
+        expr = match (is_option, depth) {
+            (false, 0) => quote!(#expr.#f),
+            (false, _) => quote!(#expr.#f.as_ref() #flatten),
+            (true, 0) => quote!(#expr.map(|v| &v.#f)),
+            (true, _) => quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten),
         };
-        is_option |= optional;
+        is_option |= *depth > 0;
     }
     if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
 }
 
 /// Consuming walk to the item array: `Vec<Item>`.
-fn items_expr(chain: &[(String, bool)]) -> TokenStream {
+fn items_expr(chain: &[(String, u8)]) -> TokenStream {
     let mut expr = quote!(self);
     let mut is_option = false;
-    for (field, optional) in chain {
+    for (field, depth) in chain {
         let f = ident(field);
-        expr = match (is_option, optional) {
-            (false, _) => quote!(#expr.#f),
-            (true, false) => quote!(#expr.map(|v| v.#f)),
-            (true, true) => quote!(#expr.and_then(|v| v.#f)),
+        let flatten = (*depth == 2).then(|| quote!(.flatten()));
+        expr = match (is_option, depth) {
+            (false, _) => quote!(#expr.#f #flatten),
+            (true, 0) => quote!(#expr.map(|v| v.#f)),
+            (true, _) => quote!(#expr.and_then(|v| v.#f) #flatten),
         };
-        is_option |= optional;
+        is_option |= *depth > 0;
     }
     if is_option { quote!(#expr.unwrap_or_default()) } else { expr }
 }

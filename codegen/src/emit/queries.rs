@@ -1,7 +1,7 @@
 //! `queries.rs`: one query-parameter struct per operation, with setters and wire encoding.
 
 use super::types::{collect_names, doc_or, ident, ty, use_models};
-use crate::ir::{Api, Operation, QueryEncoding, QueryParam, QueryType};
+use crate::ir::{Api, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -35,8 +35,8 @@ fn field_ty(p: &QueryParam) -> TokenStream {
     match &p.encoding {
         QueryEncoding::Exploded | QueryEncoding::Joined(_) => quote!(Vec<#elem>),
         QueryEncoding::Sort(_) => quote!(Vec<runtime::SortKey<#elem>>),
-        QueryEncoding::Single | QueryEncoding::Flag if p.required => elem,
-        QueryEncoding::Single | QueryEncoding::Flag => quote!(Option<#elem>),
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) if p.required => elem,
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) => quote!(Option<#elem>),
     }
 }
 
@@ -123,10 +123,22 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
         }
     };
 
-    let pushes = q.params.iter().map(|p| {
+    let pushes = q.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let fname = ident(&p.name);
         let wire = &p.wire;
         match (&p.encoding, p.required) {
+            (QueryEncoding::Object(style), required) => {
+                let style = match style {
+                    ObjectStyle::FormExploded => quote!(runtime::ObjectStyle::FormExploded),
+                    ObjectStyle::Form => quote!(runtime::ObjectStyle::Form),
+                    ObjectStyle::DeepObject => quote!(runtime::ObjectStyle::DeepObject),
+                };
+                if required {
+                    quote!(query.push_object(#wire, &self.#fname, #style);)
+                } else {
+                    quote!(if let Some(value) = &self.#fname { query.push_object(#wire, value, #style); })
+                }
+            }
             (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
             (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
             (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
@@ -143,6 +155,7 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
 
     let ranges = range_setters(q);
     let validate = validate_fn(op, q);
+    let headers = headers_fn(q);
 
     quote! {
         #doc
@@ -159,6 +172,8 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
             #(#ranges)*
 
             #validate
+
+            #headers
 
             /// The query pairs this value sends, in the order the document lists the parameters.
             pub fn to_query(&self) -> runtime::Query {
@@ -180,6 +195,16 @@ fn param_doc(p: &QueryParam) -> TokenStream {
         QueryEncoding::Sort(_) => {
             format!("Sent as `{wire}=a,-b`: keys in order of precedence, `-` for descending.")
         }
+        QueryEncoding::Object(ObjectStyle::FormExploded) => {
+            "Each member is sent as its own `member=value` pair.".to_owned()
+        }
+        QueryEncoding::Object(ObjectStyle::Form) => format!("Sent as `{wire}=member,value,member,value`."),
+        QueryEncoding::Object(ObjectStyle::DeepObject) => format!("Sent as `{wire}[member]=value` pairs."),
+    };
+    let how = match p.location {
+        ParamLocation::Query => how,
+        ParamLocation::Header => format!("Sent as the `{wire}` header (lists comma-separated)."),
+        ParamLocation::Cookie => format!("Sent as the `{wire}` cookie (lists comma-separated)."),
     };
     let text = match p.doc.as_deref() {
         Some(d) if !d.trim().is_empty() => format!("{d}\n\n{how}"),
@@ -312,6 +337,56 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
         pub fn validate(&self) -> Result<(), runtime::Error> {
             #(#checks)*
             Ok(())
+        }
+    })
+}
+
+/// `apply_headers`: the header and cookie parameters, added to a request.
+fn headers_fn(q: &QueryType) -> Option<TokenStream> {
+    let params: Vec<&QueryParam> = q.params.iter().filter(|p| p.location != ParamLocation::Query).collect();
+    if params.is_empty() {
+        return None;
+    }
+    let adds = params.iter().map(|p| {
+        let fname = ident(&p.name);
+        let wire = &p.wire;
+        let method = if p.location == ParamLocation::Header { quote!(header) } else { quote!(cookie) };
+        let render = match &p.encoding {
+            QueryEncoding::Flag => quote!(if value { "1" } else { "0" }),
+            _ => quote!(value),
+        };
+        if is_list(p) {
+            quote! {
+                if !self.#fname.is_empty() {
+                    let joined = self.#fname.iter().map(runtime::QueryValue::to_query_value).collect::<Vec<_>>().join(",");
+                    request = request.#method(#wire, joined.as_str());
+                }
+            }
+        } else if p.required {
+            let bind = if matches!(p.encoding, QueryEncoding::Flag) { quote!(self.#fname) } else { quote!(&self.#fname) };
+            quote! {
+                let value = #bind;
+                request = request.#method(#wire, #render);
+            }
+        } else if matches!(p.encoding, QueryEncoding::Flag) {
+            quote! {
+                if let Some(value) = self.#fname {
+                    request = request.#method(#wire, #render);
+                }
+            }
+        } else {
+            quote! {
+                if let Some(value) = &self.#fname {
+                    request = request.#method(#wire, #render);
+                }
+            }
+        }
+    });
+    Some(quote! {
+        /// Adds the header and cookie parameters to `request`.
+        pub fn apply_headers(&self, mut request: runtime::Request) -> runtime::Request {
+            #(#adds)*
+            request
         }
     })
 }

@@ -37,6 +37,7 @@ pub fn ty(t: &TypeRef) -> TokenStream {
         TypeRef::DateTime => quote!(runtime::DateTime),
         TypeRef::Date => quote!(runtime::Date),
         TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Bytes => quote!(Vec<u8>),
         TypeRef::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
         TypeRef::Named(n) => {
             let n = ident(n);

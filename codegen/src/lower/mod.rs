@@ -40,6 +40,8 @@ pub(crate) struct Lowerer<'a> {
     pub scope: Scope,
     /// Component schema key → Rust type name.
     pub component_names: BTreeMap<String, String>,
+    /// Nesting depth of inline schemas being lowered.
+    pub depth: usize,
 }
 
 impl<'a> Lowerer<'a> {
@@ -55,7 +57,7 @@ impl<'a> Lowerer<'a> {
                 component_names.insert(key.clone(), name);
             }
         }
-        Lowerer { api, types: BTreeMap::new(), scope, component_names }
+        Lowerer { api, types: BTreeMap::new(), scope, component_names, depth: 0 }
     }
 
     fn lower_components(&mut self) -> Result<(), Error> {

@@ -3,11 +3,14 @@
 use super::schema::type_of;
 use super::{Lowerer, RESERVED_METHODS, unescape};
 use crate::error::{Error, ptr};
-use crate::ir::{Operation, PageImpl, PathParam, QueryEncoding, QueryParam, QueryType, TypeDef, TypeRef};
+use crate::ir::{
+    AuthScheme, Body, BodyKind, MultipartField, ObjectStyle, Operation, PageImpl, ParamLocation, PartKind,
+    PathParam, QueryEncoding, QueryParam, QueryType, Response, TypeDef, TypeRef,
+};
 use crate::names::{self, Scope};
 use openapiv3::{
-    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, Response, Schema,
-    SchemaKind, StatusCode, Type,
+    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody,
+    Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
 };
 use std::collections::BTreeMap;
 
@@ -65,6 +68,7 @@ pub(crate) fn lower_operations(
                 None => None,
             };
             let response = lowered.response(&op.responses)?;
+            let security = lowered.security(op)?;
             let page = lowered.pagination(op.extensions.get(X_PAGINATION), response.as_ref())?;
             let pages_method = page.as_ref().map(|_| methods.claim(format!("{method_name}_pages")));
             if let Some(page) = page {
@@ -91,6 +95,7 @@ pub(crate) fn lower_operations(
                 query,
                 body,
                 response,
+                security,
                 pages_method,
             });
         }
@@ -220,14 +225,31 @@ impl OpLowering<'_, '_> {
                     query_params.push(q);
                 }
                 Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
-                    return Err(Error::unsupported(
-                        &pointer,
-                        format!(
-                            "{} parameter {:?}: only path and query parameters are supported so far",
-                            location(&param),
-                            parameter_data.name
-                        ),
-                    ));
+                    let loc = if matches!(param, Parameter::Header { .. }) {
+                        ParamLocation::Header
+                    } else {
+                        ParamLocation::Cookie
+                    };
+                    // `Accept`, `Content-Type` and `Authorization` are the client's to set (OpenAPI 3.0 ignores them).
+                    let lower = parameter_data.name.to_ascii_lowercase();
+                    if loc == ParamLocation::Header
+                        && matches!(lower.as_str(), "accept" | "content-type" | "authorization")
+                    {
+                        continue;
+                    }
+                    let mut q = self.query_param(parameter_data, &QueryStyle::Form, &pointer, &mut fields)?;
+                    q.location = loc;
+                    // Headers are `simple` (comma-joined); cookies are `form`.
+                    if matches!(q.encoding, QueryEncoding::Exploded) && loc == ParamLocation::Header {
+                        q.encoding = QueryEncoding::Joined(',');
+                    }
+                    if matches!(q.encoding, QueryEncoding::Object(_) | QueryEncoding::Sort(_)) {
+                        return Err(Error::unsupported(
+                            &pointer,
+                            format!("object-valued {} parameter {:?}", location(&param), parameter_data.name),
+                        ));
+                    }
+                    query_params.push(q);
                 }
             }
         }
@@ -246,13 +268,78 @@ impl OpLowering<'_, '_> {
         }
         path_params.retain(|p| template.contains(&p.wire.as_str()));
         path_params.sort_by_key(|p| template.iter().position(|t| *t == p.wire));
+        // A struct that also carries headers or cookies is named for parameters in general.
+        let suffix =
+            if query_params.iter().all(|p| p.location == ParamLocation::Query) { "Query" } else { "Params" };
         let query = (!query_params.is_empty()).then(|| QueryType {
-            name: self.cx.scope.claim(format!("{}Query", self.type_prefix())),
+            name: self.cx.scope.claim(format!("{}{suffix}", self.type_prefix())),
             params: query_params,
             require_one_of: Vec::new(),
             single_sort: None,
         });
         Ok((path_params, query))
+    }
+
+    /// The operation's security alternatives (its own `security`, else the document's),
+    /// with each scheme resolved. Alternatives using a scheme the runtime cannot apply
+    /// (HTTP digest, mutual TLS) are left out.
+    fn security(&self, op: &openapiv3::Operation) -> Result<Option<Vec<Vec<AuthScheme>>>, Error> {
+        use openapiv3::{APIKeyLocation, SecurityScheme};
+        let (requirements, base) = match &op.security {
+            Some(own) => (own, ptr(self.op_ptr, &["security"])),
+            None => match &self.cx.api.security {
+                Some(global) => (global, "/security".to_owned()),
+                None => return Ok(None),
+            },
+        };
+        let schemes = self.cx.api.components.as_ref().map(|c| &c.security_schemes);
+        let mut alternatives = Vec::new();
+        for (i, requirement) in requirements.iter().enumerate() {
+            let mut set = Vec::new();
+            let mut usable = true;
+            for name in requirement.keys() {
+                let scheme = schemes.and_then(|s| s.get(name));
+                let scheme = match scheme {
+                    Some(ReferenceOr::Item(scheme)) => scheme,
+                    _ => {
+                        return Err(Error::invalid(
+                            ptr(&base, &[&i.to_string(), name]),
+                            format!("security scheme {name:?} is not defined in components/securitySchemes"),
+                        ));
+                    }
+                };
+                let resolved = match scheme {
+                    SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
+                        AuthScheme::Basic
+                    }
+                    SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                        AuthScheme::Bearer
+                    }
+                    SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => {
+                        AuthScheme::Bearer
+                    }
+                    SecurityScheme::APIKey { location, name, .. } => {
+                        let loc = match location {
+                            APIKeyLocation::Query => ParamLocation::Query,
+                            APIKeyLocation::Header => ParamLocation::Header,
+                            APIKeyLocation::Cookie => ParamLocation::Cookie,
+                        };
+                        AuthScheme::ApiKey(loc, name.clone())
+                    }
+                    SecurityScheme::HTTP { .. } => {
+                        usable = false;
+                        continue;
+                    }
+                };
+                if !set.contains(&resolved) {
+                    set.push(resolved);
+                }
+            }
+            if usable && !alternatives.contains(&set) {
+                alternatives.push(set);
+            }
+        }
+        Ok(Some(alternatives))
     }
 
     /// `x-require-one-of` and the `single-sort` member of `x-pagination`.
@@ -351,13 +438,22 @@ impl OpLowering<'_, '_> {
             (item, encoding)
         } else {
             let ty = type_of(self.cx, &schema, &context, &schema_ptr)?;
-            if !self.is_scalar(&ty) {
-                return Err(Error::unsupported(
-                    pointer,
-                    format!("object-valued query parameter {:?} (style {style:?})", data.name),
-                ));
+            if self.is_scalar(&ty) {
+                (ty, QueryEncoding::Single)
+            } else {
+                let style = match (style, explode) {
+                    (QueryStyle::Form, true) => ObjectStyle::FormExploded,
+                    (QueryStyle::Form, false) => ObjectStyle::Form,
+                    (QueryStyle::DeepObject, _) => ObjectStyle::DeepObject,
+                    _ => {
+                        return Err(Error::unsupported(
+                            pointer,
+                            format!("object-valued query parameter {:?} with style {style:?}", data.name),
+                        ));
+                    }
+                };
+                (ty, QueryEncoding::Object(style))
             }
-            (ty, QueryEncoding::Single)
         };
         let bounds = match &resolved.schema_kind {
             SchemaKind::Type(Type::Integer(i)) if encoding == QueryEncoding::Single => {
@@ -373,6 +469,7 @@ impl OpLowering<'_, '_> {
             doc: data.description.clone(),
             ty,
             encoding,
+            location: ParamLocation::Query,
             required: data.required,
             bounds,
         })
@@ -400,7 +497,7 @@ impl OpLowering<'_, '_> {
         }
     }
 
-    fn body(&mut self, body: &ReferenceOr<RequestBody>) -> Result<(TypeRef, bool), Error> {
+    fn body(&mut self, body: &ReferenceOr<RequestBody>) -> Result<Body, Error> {
         let pointer = ptr(self.op_ptr, &["requestBody"]);
         let body = match body {
             ReferenceOr::Item(b) => b.clone(),
@@ -414,27 +511,70 @@ impl OpLowering<'_, '_> {
                 }
             }
         };
-        let Some((media, content)) = json_content(&body.content) else {
-            return Err(Error::unsupported(
+        // Prefer JSON, then forms, then anything else, in that order.
+        let pick = json_content(&body.content)
+            .or_else(|| media(&body.content, "application/x-www-form-urlencoded"))
+            .or_else(|| media(&body.content, "multipart/form-data"))
+            .or_else(|| body.content.iter().next());
+        let Some((media_type, content)) = pick else {
+            return Err(Error::invalid(
                 ptr(&pointer, &["content"]),
-                format!(
-                    "request body media types {:?}: only JSON bodies are supported so far",
-                    body.content.keys().collect::<Vec<_>>()
-                ),
+                "a request body needs at least one media type",
             ));
         };
-        let schema = content.schema.clone().unwrap_or(ReferenceOr::Item(Schema {
-            schema_data: Default::default(),
-            schema_kind: SchemaKind::Any(Default::default()),
-        }));
+        let essence = essence(media_type);
+        let schema_ptr = ptr(&pointer, &["content", media_type, "schema"]);
         let context = format!("{}Body", self.type_prefix());
-        let ty = type_of(self.cx, &schema, &context, &ptr(&pointer, &["content", media, "schema"]))?;
-        Ok((ty, body.required))
+        let any = || {
+            ReferenceOr::Item(Schema {
+                schema_data: Default::default(),
+                schema_kind: SchemaKind::Any(Default::default()),
+            })
+        };
+        let schema = content.schema.clone().unwrap_or_else(any);
+        let (ty, kind) = if is_json(&essence) {
+            (type_of(self.cx, &schema, &context, &schema_ptr)?, BodyKind::Json)
+        } else if essence == "application/x-www-form-urlencoded" || essence == "multipart/form-data" {
+            let ty = type_of(self.cx, &schema, &context, &schema_ptr)?;
+            let fields = match &ty {
+                TypeRef::Named(n) => self.struct_of(n).map(|d| d.fields.clone()),
+                _ => None,
+            };
+            let Some(fields) = fields else {
+                return Err(Error::unsupported(
+                    &schema_ptr,
+                    format!("a {essence} body must be an object schema"),
+                ));
+            };
+            if essence == "multipart/form-data" {
+                let parts = fields
+                    .iter()
+                    .map(|f| MultipartField {
+                        field: f.name.clone(),
+                        wire: f.wire.clone(),
+                        optional: f.optional(),
+                        part: match &f.ty {
+                            TypeRef::Bytes => PartKind::File,
+                            t if self.is_scalar(t) => PartKind::Text,
+                            _ => PartKind::Json,
+                        },
+                    })
+                    .collect();
+                (ty, BodyKind::Multipart(parts))
+            } else {
+                (ty, BodyKind::Form)
+            }
+        } else if essence.starts_with("text/") {
+            (TypeRef::String, BodyKind::Text)
+        } else {
+            (TypeRef::Bytes, BodyKind::Bytes)
+        };
+        Ok(Body { ty, kind, media_type: essence })
     }
 
     /// The decoded type of the first 2xx response (by status code).
-    fn response(&mut self, responses: &openapiv3::Responses) -> Result<Option<TypeRef>, Error> {
-        let mut success: Vec<(String, &ReferenceOr<Response>)> = responses
+    fn response(&mut self, responses: &openapiv3::Responses) -> Result<Option<Response>, Error> {
+        let mut success: Vec<(String, &ReferenceOr<OaResponse>)> = responses
             .responses
             .iter()
             .filter_map(|(code, r)| match code {
@@ -461,24 +601,25 @@ impl OpLowering<'_, '_> {
         if response.content.is_empty() {
             return Ok(None);
         }
-        let Some((media, content)) = json_content(&response.content) else {
-            return Err(Error::unsupported(
-                ptr(&pointer, &["content"]),
-                format!(
-                    "response media types {:?}: only JSON responses are supported so far",
-                    response.content.keys().collect::<Vec<_>>()
-                ),
-            ));
-        };
-        let Some(schema) = &content.schema else { return Ok(Some(TypeRef::Json)) };
-        let context = format!("{}Response", self.type_prefix());
-        Ok(Some(type_of(self.cx, schema, &context, &ptr(&pointer, &["content", media, "schema"]))?))
+        if let Some((media, content)) = json_content(&response.content) {
+            let Some(schema) = &content.schema else { return Ok(Some(Response::Json(TypeRef::Json))) };
+            let context = format!("{}Response", self.type_prefix());
+            let ty = type_of(self.cx, schema, &context, &ptr(&pointer, &["content", media, "schema"]))?;
+            return Ok(Some(Response::Json(ty)));
+        }
+        let Some((media, _)) = response.content.iter().next() else { return Ok(None) };
+        let essence = essence(media);
+        Ok(Some(if essence.starts_with("text/") {
+            Response::Text(essence)
+        } else {
+            Response::Bytes(essence)
+        }))
     }
 
     fn pagination(
         &mut self,
         ext: Option<&serde_json::Value>,
-        response: Option<&TypeRef>,
+        response: Option<&Response>,
     ) -> Result<Option<PageImpl>, Error> {
         let Some(ext) = ext else { return Ok(None) };
         let pointer = ptr(self.op_ptr, &[X_PAGINATION]);
@@ -491,7 +632,7 @@ impl OpLowering<'_, '_> {
             })
         };
         let (items_ptr, next_ptr) = (get("items")?, get("next-url")?);
-        let Some(TypeRef::Named(type_name)) = response else {
+        let Some(Response::Json(TypeRef::Named(type_name))) = response else {
             return Err(Error::invalid(
                 &pointer,
                 format!("{}: a paginated response must be an object schema", self.id),
@@ -514,7 +655,7 @@ impl OpLowering<'_, '_> {
         start: &str,
         json_ptr: &str,
         pointer: &str,
-    ) -> Result<(Vec<(String, bool)>, TypeRef), Error> {
+    ) -> Result<(Vec<(String, u8)>, TypeRef), Error> {
         let mut chain = Vec::new();
         let mut current = TypeRef::Named(start.to_owned());
         for token in json_ptr.split('/').skip(1) {
@@ -535,7 +676,8 @@ impl OpLowering<'_, '_> {
                     format!("{json_ptr:?}: {} has no property {token:?}", def.name),
                 ));
             };
-            chain.push((field.name.clone(), field.optional()));
+            let depth = if field.double_option() { 2 } else { u8::from(field.optional()) };
+            chain.push((field.name.clone(), depth));
             current = field.ty.clone();
         }
         if chain.is_empty() {
@@ -575,8 +717,21 @@ fn param_schema(format: &ParameterSchemaOrContent, pointer: &str) -> Result<Refe
 }
 
 fn json_content(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &MediaType)> {
-    content.iter().find(|(media, _)| {
-        let essence = media.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
+    content.iter().find(|(media, _)| is_json(&essence(media)))
+}
+
+fn media<'m>(
+    content: &'m indexmap::IndexMap<String, MediaType>,
+    wanted: &str,
+) -> Option<(&'m String, &'m MediaType)> {
+    content.iter().find(|(media, _)| essence(media) == wanted)
+}
+
+/// The media type without parameters, lower-cased: `application/json; charset=utf-8` → `application/json`.
+fn essence(media: &str) -> String {
+    media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }

@@ -2,13 +2,19 @@
 
 use super::Lowerer;
 use crate::error::{Error, ptr};
-use crate::ir::{AliasDef, EnumDef, Field, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef, Variant};
+use crate::ir::{
+    AliasDef, Discriminator, EnumDef, Field, IntEnumDef, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef,
+    Variant,
+};
 use crate::names::{self, Scope};
 use indexmap::IndexMap;
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
 };
+
+/// How deep inline schemas may nest.
+const MAX_DEPTH: usize = 40;
 
 /// Our custom format for zone-less UTC timestamps (`2013-11-18T11:20:24`).
 pub const NAIVE_DATE_TIME: &str = "naive-date-time";
@@ -37,6 +43,9 @@ pub(crate) fn lower_named(
         SchemaKind::Type(Type::String(s)) if matches!(s.format, VariantOrUnknownOrEmpty::Empty) => {
             TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc })
         }
+        SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
+            TypeDef::IntEnum(int_enum_def(name, doc, &i.enumeration))
+        }
         SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => TypeDef::Struct(struct_def(
             cx,
             name,
@@ -55,6 +64,14 @@ pub(crate) fn lower_named(
             any.additional_properties.as_ref(),
             pointer,
         )?),
+        SchemaKind::AllOf { all_of } if typed_members(cx, all_of).len() == 1 => {
+            // One real member among annotations (`description`, `nullable`): it is that member.
+            let only = typed_members(cx, all_of).into_iter().next().cloned();
+            match only {
+                Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
+                None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
+            }
+        }
         SchemaKind::AllOf { all_of } => {
             let mut props = IndexMap::new();
             let mut required = Vec::new();
@@ -68,7 +85,9 @@ pub(crate) fn lower_named(
                 let target = type_of(cx, &parts[0], name, &ptr(pointer, &[key, "0"]))?;
                 TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
             } else {
-                TypeDef::Union(union_def(cx, name, doc, parts, &ptr(pointer, &[key]))?)
+                let mut def = union_def(cx, name, doc, parts, &ptr(pointer, &[key]))?;
+                def.discriminator = discriminator(cx, schema, &def, pointer)?;
+                TypeDef::Union(def)
             }
         }
         _ => {
@@ -92,17 +111,48 @@ pub(crate) fn type_of(
         ReferenceOr::Reference { reference } => return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?)),
         ReferenceOr::Item(schema) => schema,
     };
+    // `allOf: [{$ref: X}]` (or `oneOf`/`anyOf` with one member) is the usual way to give a
+    // reference a description or `nullable`: it means X itself.
+    if let SchemaKind::AllOf { all_of: parts }
+    | SchemaKind::OneOf { one_of: parts }
+    | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind
+        && let [ReferenceOr::Reference { reference }] = parts.as_slice()
+    {
+        return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?));
+    }
     let needs_name = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
+        SchemaKind::Type(Type::Integer(i)) => !i.enumeration.is_empty(),
         SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
         SchemaKind::Any(any) => !any.properties.is_empty(),
-        SchemaKind::AllOf { .. } => true,
+        SchemaKind::AllOf { all_of } => {
+            // An allOf of one real member and annotations is that member's type.
+            let typed = typed_members(cx, all_of);
+            if let [only] = typed.as_slice() {
+                let only = (*only).clone();
+                return type_of(cx, &only, context, &ptr(pointer, &["allOf", "0"]));
+            }
+            true
+        }
         SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => parts.len() > 1,
         _ => false,
     };
     if needs_name {
+        // Inline schemas nest as deep as the document does, except through allOf, which copies
+        // the members' properties in: a cycle there would expand forever.
+        if cx.depth >= MAX_DEPTH {
+            return Err(Error::unsupported(
+                pointer,
+                format!(
+                    "inline schemas nest more than {MAX_DEPTH} levels deep (an allOf cycle?); name them in components"
+                ),
+            ));
+        }
         let name = cx.scope.claim(names::type_name(context));
-        lower_named(cx, &name, &ReferenceOr::Item(schema.clone()), pointer)?;
+        cx.depth += 1;
+        let lowered = lower_named(cx, &name, &ReferenceOr::Item(schema.clone()), pointer);
+        cx.depth -= 1;
+        lowered?;
         return Ok(TypeRef::Named(name));
     }
     if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
@@ -137,6 +187,7 @@ fn primitive(cx: &mut Lowerer<'_>, schema: &Schema, context: &str, pointer: &str
             VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
             VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
             VariantOrUnknownOrEmpty::Unknown(f) if f == NAIVE_DATE_TIME => TypeRef::Timestamp,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => TypeRef::Bytes,
             // byte (base64), binary, password, uuid, uri and unknown formats: the base type.
             _ => TypeRef::String,
         },
@@ -213,10 +264,10 @@ fn struct_def(
     for (wire, prop) in entries {
         let prop_ptr = ptr(pointer, &["properties", wire]);
         let ty = type_of_boxed(cx, prop, &format!("{name}{}", names::type_name(wire)), &prop_ptr)?;
-        let (nullable, doc) = match prop {
-            ReferenceOr::Item(s) => (s.schema_data.nullable, doc_of(s)),
+        let (data, doc) = match prop {
+            ReferenceOr::Item(s) => (s.schema_data.clone(), field_doc(s)),
             ReferenceOr::Reference { reference } => {
-                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data.nullable, None)
+                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data.clone(), None)
             }
         };
         fields.push(Field {
@@ -225,7 +276,9 @@ fn struct_def(
             doc,
             ty,
             required: required.iter().any(|r| r == wire),
-            nullable,
+            nullable: data.nullable,
+            read_only: data.read_only,
+            write_only: data.write_only,
         });
     }
     let additional = match additional {
@@ -251,6 +304,9 @@ fn merge_all_of(
             ReferenceOr::Reference { reference } => cx.resolve_schema(reference, &part_ptr)?.1,
             ReferenceOr::Item(s) => s,
         };
+        if is_annotation(schema) {
+            continue;
+        }
         let (p, r, a) = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
             SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
@@ -329,11 +385,119 @@ fn union_def(
         let ty = type_of(cx, part, &format!("{name}Variant{i}"), &part_ptr)?;
         let variant = match &ty {
             TypeRef::Named(n) => n.clone(),
-            other => names::type_name(&format!("{other:?}")),
+            TypeRef::String => "String".to_owned(),
+            TypeRef::I32 | TypeRef::I64 => "Integer".to_owned(),
+            TypeRef::F32 | TypeRef::F64 => "Number".to_owned(),
+            TypeRef::Bool => "Boolean".to_owned(),
+            TypeRef::Vec(_) => "Array".to_owned(),
+            TypeRef::Map(_) | TypeRef::JsonObject => "Object".to_owned(),
+            TypeRef::Timestamp | TypeRef::DateTime => "DateTime".to_owned(),
+            TypeRef::Date => "Date".to_owned(),
+            TypeRef::Bytes => "Bytes".to_owned(),
+            TypeRef::Json | TypeRef::Boxed(_) => "Value".to_owned(),
         };
         variants.push((scope.claim(variant), ty));
     }
-    Ok(UnionDef { name: name.to_owned(), doc, variants })
+    Ok(UnionDef { name: name.to_owned(), doc, variants, discriminator: None })
+}
+
+/// The discriminator of a union: its property and `(value, variant)` pairs, from the
+/// `mapping` or else from the referenced schemas' names.
+fn discriminator(
+    cx: &Lowerer<'_>,
+    schema: &Schema,
+    def: &UnionDef,
+    pointer: &str,
+) -> Result<Option<Discriminator>, Error> {
+    let Some(d) = &schema.schema_data.discriminator else { return Ok(None) };
+    let mut pairs = Vec::new();
+    for (variant, ty) in &def.variants {
+        let TypeRef::Named(target) = ty else {
+            // Inline members cannot be named by a discriminator: decode by trying each.
+            return Ok(None);
+        };
+        let key = cx.component_names.iter().find(|(_, rust)| *rust == target).map(|(k, _)| k.clone());
+        let mut values: Vec<String> = d
+            .mapping
+            .iter()
+            .filter(|(_, reference)| {
+                let r = reference.strip_prefix("#/components/schemas/").unwrap_or(reference);
+                Some(super::unescape(r)) == key
+            })
+            .map(|(value, _)| value.clone())
+            .collect();
+        if values.is_empty() {
+            match key {
+                Some(k) => values.push(k),
+                None => return Ok(None),
+            }
+        }
+        for value in values {
+            pairs.push((value, variant.clone()));
+        }
+    }
+    if d.property_name.is_empty() {
+        return Err(Error::invalid(ptr(pointer, &["discriminator"]), "propertyName is empty"));
+    }
+    Ok(Some(Discriminator { property: d.property_name.clone(), mapping: pairs }))
+}
+
+fn int_enum_def(name: &str, doc: Option<String>, values: &[Option<i64>]) -> IntEnumDef {
+    let mut scope = Scope::with_reserved(&["Unknown"]);
+    let mut variants: Vec<(String, i64)> = Vec::new();
+    for value in values.iter().flatten() {
+        if variants.iter().any(|(_, v)| v == value) {
+            continue;
+        }
+        let raw = if *value < 0 { format!("minus {}", value.unsigned_abs()) } else { value.to_string() };
+        variants.push((scope.claim(names::variant_name(&raw)), *value));
+    }
+    IntEnumDef { name: name.to_owned(), doc, variants }
+}
+
+/// A schema that only annotates (`description`, `nullable`, `readOnly`, …) and has no type of its own.
+fn is_annotation(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Any(any) => {
+            any.typ.is_none()
+                && any.properties.is_empty()
+                && any.items.is_none()
+                && any.additional_properties.is_none()
+                && any.enumeration.is_empty()
+                && any.one_of.is_empty()
+                && any.all_of.is_empty()
+                && any.any_of.is_empty()
+                && any.not.is_none()
+                && any.format.is_none()
+        }
+        _ => false,
+    }
+}
+
+/// The members of an allOf that carry a type (references, or schemas that are more than annotations).
+fn typed_members<'s>(_cx: &Lowerer<'_>, parts: &'s [ReferenceOr<Schema>]) -> Vec<&'s ReferenceOr<Schema>> {
+    parts
+        .iter()
+        .filter(|p| match p {
+            ReferenceOr::Reference { .. } => true,
+            ReferenceOr::Item(s) => !is_annotation(s),
+        })
+        .collect()
+}
+
+/// A property's doc text: its description, plus its default value when it has one.
+fn field_doc(schema: &Schema) -> Option<String> {
+    let doc = doc_of(schema);
+    match &schema.schema_data.default {
+        Some(default) => {
+            let default = format!("Default: `{default}`.");
+            Some(match doc {
+                Some(d) => format!("{d}\n\n{default}"),
+                None => default,
+            })
+        }
+        None => doc,
+    }
 }
 
 /// Title, description and the inferred-ness of a schema, as doc text.

@@ -337,8 +337,14 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The `user` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub user: Option<Option<UserRef>>,
 }
 
 /// Id of an action (inferred). Actions are not documented.
@@ -406,13 +412,25 @@ impl runtime::QueryValue for ActionId {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Author {
     /// Profile description; null when not given (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub description: Option<Option<String>>,
     /// The `id` property.
     pub id: AuthorId,
     /// Location given in the profile; null when not given (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub location: Option<Option<String>>,
     /// Social media platform of the author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
@@ -420,22 +438,46 @@ pub struct Author {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// URL of the profile on the platform; null when unknown (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_link: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub profile_link: Option<Option<String>>,
     /// URL of the profile picture; null when there is none (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_picture: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub profile_picture: Option<Option<String>>,
     /// Real name given in the profile; null when not given (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub real_name: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub real_name: Option<Option<String>>,
     /// Handle of the author on the platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_name: Option<String>,
     /// Absolute URL of this author.
     pub url: String,
     /// Website given in the profile, as entered; null when not given (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub website: Option<Option<String>>,
 }
 
 /// A single author.
@@ -662,8 +704,14 @@ pub struct Channel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fans: Option<i64>,
     /// URL of the Facebook page; null for other platforms (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fb_page_url: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub fb_page_url: Option<Option<String>>,
     /// The `id` property.
     pub id: ChannelId,
     /// Whether the channel is active.
@@ -1012,11 +1060,23 @@ pub struct Content {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Link to the message on its platform; null when there is none (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub link: Option<Option<String>>,
     /// The `parent` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<ContentRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub parent: Option<Option<ContentRef>>,
     /// Social media platform of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
@@ -1024,8 +1084,14 @@ pub struct Content {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// The `sentiment` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub sentiment: Option<Option<Sentiment>>,
     /// Tags applied to the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagRef>>,
@@ -1039,8 +1105,14 @@ pub struct Content {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The `user` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub user: Option<Option<UserRef>>,
 }
 
 /// Id of a content item (a message). Unique among content items only; its form is not documented.
@@ -1122,8 +1194,14 @@ pub struct ContentRef {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
     /// The `assigned_to` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assigned_to: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub assigned_to: Option<Option<UserRef>>,
     /// The `author` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorRef>,
@@ -1691,8 +1769,14 @@ pub struct Note {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The `user` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub user: Option<Option<UserRef>>,
 }
 
 /// Id of a note (inferred). Notes are not documented.
@@ -1760,12 +1844,24 @@ impl runtime::QueryValue for NoteId {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Paging {
     /// Absolute URL of the next page, with all query parameters; null on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_page: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub next_page: Option<Option<String>>,
     /// Absolute URL of the previous page, or null. Never follow it: the
     /// documentation warns that following prev_page pages endlessly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prev_page: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub prev_page: Option<Option<String>>,
 }
 
 /// A report export. Lifecycle properties are absent, not null, until
@@ -1792,8 +1888,14 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
     /// The `generated_by` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated_by: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub generated_by: Option<Option<UserRef>>,
     /// When generation finished (UTC, no zone designator). Absent until the report is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_date: Option<runtime::Timestamp>,
@@ -2216,8 +2318,14 @@ impl runtime::QueryValue for ReportSortField {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Sentiment {
     /// The `created_by` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<UserRef>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub created_by: Option<Option<UserRef>>,
     /// The sentiment value, an integer score (inferred). The scale is not documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
@@ -2508,8 +2616,14 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// Name of the user's crowd (team); null when none (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub crowds_name: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub crowds_name: Option<Option<String>>,
     /// When the user joined (UTC, no zone designator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_joined: Option<runtime::Timestamp>,
@@ -2517,16 +2631,28 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// First name; may be null.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub first_name: Option<Option<String>>,
     /// The `id` property.
     pub id: UserId,
     /// Whether the user is marked as an expert; boolean type (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expert: Option<bool>,
     /// When the user last logged in (UTC, no zone designator); null if never (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_login: Option<runtime::Timestamp>,
+    ///
+    /// `None`: absent; `Some(None)`: `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    pub last_login: Option<Option<runtime::Timestamp>>,
     /// Last name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
@@ -2844,4 +2970,13 @@ impl runtime::QueryValue for UserSortField {
     fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
+}
+
+/// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }

@@ -355,6 +355,7 @@ impl Client {
 
 fn create_report_request(body: &ReportCreate) -> Result<runtime::Request, Error> {
     runtime::Request::new(reqwest::Method::POST, "createReport", "/reports".to_owned())
+        .security(&[&[runtime::AuthScheme::Basic]])
         .json_body(body)
 }
 
@@ -365,6 +366,7 @@ fn get_account_request(id: &AccountId, query: &GetAccountQuery) -> runtime::Requ
             format!("/accounts/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_author_request(id: &AuthorId, query: &GetAuthorQuery) -> runtime::Request {
@@ -374,6 +376,7 @@ fn get_author_request(id: &AuthorId, query: &GetAuthorQuery) -> runtime::Request
             format!("/authors/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_channel_request(id: &ChannelId, query: &GetChannelQuery) -> runtime::Request {
@@ -383,6 +386,7 @@ fn get_channel_request(id: &ChannelId, query: &GetChannelQuery) -> runtime::Requ
             format!("/channels/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_conversation_request(
@@ -397,6 +401,7 @@ fn get_conversation_request(
             ),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_report_request(id: &ReportId, query: &GetReportQuery) -> runtime::Request {
@@ -406,6 +411,7 @@ fn get_report_request(id: &ReportId, query: &GetReportQuery) -> runtime::Request
             format!("/reports/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_tag_request(id: &TagId, query: &GetTagQuery) -> runtime::Request {
@@ -415,6 +421,7 @@ fn get_tag_request(id: &TagId, query: &GetTagQuery) -> runtime::Request {
             format!("/tags/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn get_user_request(id: &UserId, query: &GetUserQuery) -> runtime::Request {
@@ -424,6 +431,7 @@ fn get_user_request(id: &UserId, query: &GetUserQuery) -> runtime::Request {
             format!("/users/{}", runtime::encode_path_segment(& id.to_query_value())),
         )
         .query(query.to_query())
+        .security(&[&[runtime::AuthScheme::Basic]])
 }
 
 fn list_accounts_request(query: &ListAccountsQuery) -> Result<runtime::Request, Error> {
@@ -434,7 +442,8 @@ fn list_accounts_request(query: &ListAccountsQuery) -> Result<runtime::Request, 
                 "listAccounts",
                 "/accounts".to_owned(),
             )
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
@@ -446,7 +455,8 @@ fn list_channels_request(query: &ListChannelsQuery) -> Result<runtime::Request, 
                 "listChannels",
                 "/channels".to_owned(),
             )
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
@@ -460,7 +470,8 @@ fn list_conversations_request(
                 "listConversations",
                 "/conversations".to_owned(),
             )
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
@@ -468,7 +479,8 @@ fn list_reports_request(query: &ListReportsQuery) -> Result<runtime::Request, Er
     query.validate()?;
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listReports", "/reports".to_owned())
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
@@ -476,7 +488,8 @@ fn list_tags_request(query: &ListTagsQuery) -> Result<runtime::Request, Error> {
     query.validate()?;
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listTags", "/tags".to_owned())
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
@@ -484,14 +497,19 @@ fn list_users_request(query: &ListUsersQuery) -> Result<runtime::Request, Error>
     query.validate()?;
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listUsers", "/users".to_owned())
-            .query(query.to_query()),
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
 
 impl runtime::Page for AccountList {
     type Item = Account;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<Account> {
@@ -502,7 +520,11 @@ impl runtime::Page for AccountList {
 impl runtime::Page for ChannelList {
     type Item = Channel;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<Channel> {
@@ -513,7 +535,11 @@ impl runtime::Page for ChannelList {
 impl runtime::Page for ConversationList {
     type Item = Conversation;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<Conversation> {
@@ -524,7 +550,11 @@ impl runtime::Page for ConversationList {
 impl runtime::Page for ReportList {
     type Item = Report;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<Report> {
@@ -535,7 +565,11 @@ impl runtime::Page for ReportList {
 impl runtime::Page for TagList {
     type Item = Tag;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<Tag> {
@@ -546,7 +580,11 @@ impl runtime::Page for TagList {
 impl runtime::Page for UserList {
     type Item = User;
     fn next_url(&self) -> Option<&str> {
-        self.paging.as_ref().and_then(|v| v.next_page.as_ref()).map(|url| url.as_str())
+        self.paging
+            .as_ref()
+            .and_then(|v| v.next_page.as_ref())
+            .and_then(Option::as_ref)
+            .map(|url| url.as_str())
     }
 
     fn into_items(self) -> Vec<User> {

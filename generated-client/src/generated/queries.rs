@@ -547,6 +547,13 @@ impl ListChannelsQuery {
 /// Query parameters of [`Client::list_conversations`](crate::Client::list_conversations) (`GET /conversations`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListConversationsQuery {
+    /// Sort order: field names, each optionally prefixed with - for
+    /// descending order, comma-separated. The default is oldest_sort_date.
+    /// More than one sort field switches off the paging links: next_page
+    /// and prev_page are then not produced.
+    ///
+    /// Sent as `sort=a,-b`: keys in order of precedence, `-` for descending.
+    pub sort: Vec<runtime::SortKey<ConversationSortField>>,
     /// Only priority (true) or non-priority (false) conversations. One of
     /// is_priority or status must be given (documented).
     ///
@@ -594,13 +601,6 @@ pub struct ListConversationsQuery {
     ///
     /// Sent as one `fields` value, joined with `,`.
     pub fields: Vec<ConversationField>,
-    /// Sort order: field names, each optionally prefixed with - for
-    /// descending order, comma-separated. The default is oldest_sort_date.
-    /// More than one sort field switches off the paging links: next_page
-    /// and prev_page are then not produced.
-    ///
-    /// Sent as `sort=a,-b`: keys in order of precedence, `-` for descending.
-    pub sort: Vec<runtime::SortKey<ConversationSortField>>,
     /// Number of conversations per page. The server caps it at 50: larger
     /// values silently give 50. The default is not documented (the
     /// documentation's example uses 20).
@@ -619,6 +619,15 @@ impl ListConversationsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets `sort`, replacing any values set before.
+    pub fn sort(
+        mut self,
+        values: impl IntoIterator<Item = runtime::SortKey<ConversationSortField>>,
+    ) -> Self {
+        self.sort = values.into_iter().collect();
+        self
     }
 
     /// Sets `is_priority`.
@@ -681,15 +690,6 @@ impl ListConversationsQuery {
         values: impl IntoIterator<Item = ConversationField>,
     ) -> Self {
         self.fields = values.into_iter().collect();
-        self
-    }
-
-    /// Sets `sort`, replacing any values set before.
-    pub fn sort(
-        mut self,
-        values: impl IntoIterator<Item = runtime::SortKey<ConversationSortField>>,
-    ) -> Self {
-        self.sort = values.into_iter().collect();
         self
     }
 
@@ -780,6 +780,7 @@ impl ListConversationsQuery {
     /// The query pairs this value sends, in the order the document lists the parameters.
     pub fn to_query(&self) -> runtime::Query {
         let mut query = runtime::Query::new();
+        query.push_joined("sort", &self.sort, ',');
         if let Some(value) = &self.is_priority {
             query.push("is_priority", value);
         }
@@ -801,7 +802,6 @@ impl ListConversationsQuery {
         }
         query.push_exploded("include", &self.include);
         query.push_joined("fields", &self.fields, ',');
-        query.push_joined("sort", &self.sort, ',');
         if let Some(value) = &self.page_size {
             query.push("page_size", value);
         }
