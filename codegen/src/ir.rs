@@ -345,7 +345,7 @@ impl Operation {
     pub fn request_is_fallible(&self) -> bool {
         let body =
             self.body.as_ref().is_some_and(|b| matches!(&b.kind, BodyKind::Json | BodyKind::Multipart(_)));
-        body || self.query.as_ref().is_some_and(QueryType::has_rules)
+        body || !self.path_params.is_empty() || self.query.as_ref().is_some_and(QueryType::has_rules)
     }
 }
 

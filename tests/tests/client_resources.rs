@@ -834,11 +834,9 @@ async fn a_projected_response_with_only_id_and_url_decodes() {
 
 /// Ids that are dot segments (or empty) cannot be carried in a URL path: `Url` resolves
 /// `/accounts/..` to `/` and `/accounts/.` to `/accounts/` (so does `%2E`, per the URL
-/// standard), so the client would send a different request. It should refuse them
-/// instead. Today it sends `GET /` and `GET /accounts/` (see the report on
-/// `runtime::encode_path_segment` / `Client::resolve`).
+/// standard), so the client would send a different request: `runtime::path_param` refuses
+/// them before anything is sent.
 #[tokio::test]
-#[ignore = "bug: dot-segment and empty path ids are normalised away instead of refused"]
 async fn dot_segment_and_empty_ids_are_refused_before_sending() {
     let server = serving(200, json!({"accounts": [], "paging": {}})).await;
     let client = client(&server.uri());

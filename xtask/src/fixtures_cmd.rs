@@ -50,7 +50,7 @@ pub fn run() -> Result<()> {
             steps.push(("test", vec!["test", "--quiet", "--test", "behaviour"]));
         }
         for (label, args) in &steps {
-            let status = Command::new(env!("CARGO"))
+            let status = Command::new(crate::cargo())
                 .args(&args[..1])
                 .arg("--manifest-path")
                 .arg(&manifest)

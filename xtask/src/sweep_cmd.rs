@@ -70,7 +70,7 @@ fn generate_quietly(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
 }
 
 fn check(crate_dir: &Path, target_dir: &Path) -> Result<(), String> {
-    let output = Command::new(env!("CARGO"))
+    let output = Command::new(crate::cargo())
         .args(["check", "--quiet", "--message-format=short", "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir)

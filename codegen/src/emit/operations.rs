@@ -188,8 +188,7 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
     let (decl, _) = args(op);
     let http = ident(&op.http_method);
     let id = &op.id;
-    let path = path_expr(op);
-    let mut setup = Vec::new();
+    let (mut setup, path) = path_expr(op);
     if op.query.as_ref().is_some_and(|q| q.has_rules()) {
         setup.push(quote!(query.validate()?;));
     }
@@ -282,28 +281,32 @@ fn scheme_tokens(scheme: &AuthScheme) -> TokenStream {
     }
 }
 
-/// The request path with every `{param}` replaced by its percent-encoded value.
-fn path_expr(op: &Operation) -> TokenStream {
+/// The request path with every `{param}` replaced by its percent-encoded value, and the
+/// statements that check and encode those values first.
+fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
     if op.path_params.is_empty() {
         let path = &op.path;
-        return quote!(#path.to_owned());
+        return (Vec::new(), quote!(#path.to_owned()));
     }
+    let mut setup = Vec::new();
     let mut template = String::new();
-    let mut values = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
         let Some(len) = rest[start..].find('}') else { break };
         template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        template.push_str("{}");
         let wire = &rest[start + 1..start + len];
         if let Some(p) = op.path_params.iter().find(|p| p.wire == wire) {
             let name = ident(&p.name);
-            values.push(quote!(runtime::encode_path_segment(&#name.to_query_value())));
+            let segment = ident(&format!("{}_segment", p.name));
+            let (id, wire) = (op.id.as_str(), p.wire.as_str());
+            setup.push(quote!(let #segment = runtime::path_param(#id, #wire, &#name.to_query_value())?;));
+            // Named in the format string: `{id_segment}`.
+            template.push_str(&format!("{{{segment}}}"));
         }
         rest = &rest[start + len + 1..];
     }
     template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    quote!(format!(#template, #(#values),*))
+    (setup, quote!(format!(#template)))
 }
 
 fn emit_page(page: &PageImpl) -> TokenStream {

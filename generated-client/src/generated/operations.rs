@@ -50,7 +50,7 @@ impl Client {
         id: &AccountId,
         query: &GetAccountQuery,
     ) -> Result<AccountEnvelope, Error> {
-        self.execute(get_account_request(id, query)).await
+        self.execute(get_account_request(id, query)?).await
     }
 
     /// Get an author
@@ -68,7 +68,7 @@ impl Client {
         id: &AuthorId,
         query: &GetAuthorQuery,
     ) -> Result<AuthorEnvelope, Error> {
-        self.execute(get_author_request(id, query)).await
+        self.execute(get_author_request(id, query)?).await
     }
 
     /// Get a channel
@@ -85,7 +85,7 @@ impl Client {
         id: &ChannelId,
         query: &GetChannelQuery,
     ) -> Result<ChannelEnvelope, Error> {
-        self.execute(get_channel_request(id, query)).await
+        self.execute(get_channel_request(id, query)?).await
     }
 
     /// Get a conversation
@@ -103,7 +103,7 @@ impl Client {
         id: &ConversationId,
         query: &GetConversationQuery,
     ) -> Result<ConversationEnvelope, Error> {
-        self.execute(get_conversation_request(id, query)).await
+        self.execute(get_conversation_request(id, query)?).await
     }
 
     /// Get a report
@@ -123,7 +123,7 @@ impl Client {
         id: &ReportId,
         query: &GetReportQuery,
     ) -> Result<ReportEnvelope, Error> {
-        self.execute(get_report_request(id, query)).await
+        self.execute(get_report_request(id, query)?).await
     }
 
     /// Get a tag
@@ -140,7 +140,7 @@ impl Client {
         id: &TagId,
         query: &GetTagQuery,
     ) -> Result<TagEnvelope, Error> {
-        self.execute(get_tag_request(id, query)).await
+        self.execute(get_tag_request(id, query)?).await
     }
 
     /// Get a user
@@ -157,7 +157,7 @@ impl Client {
         id: &UserId,
         query: &GetUserQuery,
     ) -> Result<UserEnvelope, Error> {
-        self.execute(get_user_request(id, query)).await
+        self.execute(get_user_request(id, query)?).await
     }
 
     /// List accounts
@@ -359,79 +359,113 @@ fn create_report_request(body: &ReportCreate) -> Result<runtime::Request, Error>
         .json_body(body)
 }
 
-fn get_account_request(id: &AccountId, query: &GetAccountQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getAccount",
-            format!("/accounts/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_account_request(
+    id: &AccountId,
+    query: &GetAccountQuery,
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getAccount", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getAccount",
+                format!("/accounts/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
-fn get_author_request(id: &AuthorId, query: &GetAuthorQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getAuthor",
-            format!("/authors/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_author_request(
+    id: &AuthorId,
+    query: &GetAuthorQuery,
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getAuthor", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getAuthor",
+                format!("/authors/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
-fn get_channel_request(id: &ChannelId, query: &GetChannelQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getChannel",
-            format!("/channels/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_channel_request(
+    id: &ChannelId,
+    query: &GetChannelQuery,
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getChannel", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getChannel",
+                format!("/channels/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
 fn get_conversation_request(
     id: &ConversationId,
     query: &GetConversationQuery,
-) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getConversation",
-            format!(
-                "/conversations/{}", runtime::encode_path_segment(& id.to_query_value())
-            ),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getConversation", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getConversation",
+                format!("/conversations/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
-fn get_report_request(id: &ReportId, query: &GetReportQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getReport",
-            format!("/reports/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_report_request(
+    id: &ReportId,
+    query: &GetReportQuery,
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getReport", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getReport",
+                format!("/reports/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
-fn get_tag_request(id: &TagId, query: &GetTagQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getTag",
-            format!("/tags/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_tag_request(id: &TagId, query: &GetTagQuery) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getTag", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getTag",
+                format!("/tags/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
-fn get_user_request(id: &UserId, query: &GetUserQuery) -> runtime::Request {
-    runtime::Request::new(
-            reqwest::Method::GET,
-            "getUser",
-            format!("/users/{}", runtime::encode_path_segment(& id.to_query_value())),
-        )
-        .query(query.to_query())
-        .security(&[&[runtime::AuthScheme::Basic]])
+fn get_user_request(
+    id: &UserId,
+    query: &GetUserQuery,
+) -> Result<runtime::Request, Error> {
+    let id_segment = runtime::path_param("getUser", "id", &id.to_query_value())?;
+    Ok(
+        runtime::Request::new(
+                reqwest::Method::GET,
+                "getUser",
+                format!("/users/{id_segment}"),
+            )
+            .query(query.to_query())
+            .security(&[&[runtime::AuthScheme::Basic]]),
+    )
 }
 
 fn list_accounts_request(query: &ListAccountsQuery) -> Result<runtime::Request, Error> {

@@ -47,7 +47,7 @@ pub use error::{ApiErrorBody, BoxError, Error};
 pub use limiter::{GcraLimiter, RateLimit, RateLimiter};
 pub use multipart::Multipart;
 pub use paginate::{Items, Page, PageOf, Pages, Paginator};
-pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment};
+pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};

@@ -21,6 +21,26 @@ pub fn encode_path_segment(segment: &str) -> String {
     utf8_percent_encode(segment, COMPONENT).to_string()
 }
 
+/// Encodes the value of path parameter `name` of `operation` as one path segment, refusing
+/// the values that would change which resource the request reaches: an empty value and
+/// the dot segments `.` and `..` (URL parsers remove those, even percent-encoded).
+///
+/// ```
+/// use conversocial::runtime::path_param;
+/// assert_eq!(path_param("getAccount", "id", "a/b").unwrap(), "a%2Fb");
+/// assert!(path_param("getAccount", "id", "..").is_err());
+/// assert!(path_param("getAccount", "id", "").is_err());
+/// ```
+pub fn path_param(operation: &str, name: &str, value: &str) -> Result<String, super::Error> {
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(super::Error::invalid_request(format!(
+            "`{operation}`: path parameter `{name}` is {value:?}, which would send the request to \
+             another resource; pass the id of the object you want"
+        )));
+    }
+    Ok(encode_path_segment(value))
+}
+
 /// A value that can be sent as a query parameter.
 ///
 /// Implemented for `str`, `String`, `bool` (`true`/`false`), all integer types, `f32`,
