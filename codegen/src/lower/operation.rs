@@ -393,6 +393,7 @@ impl OpLowering<'_, '_> {
         let context = format!("{}{}", self.type_prefix(), names::type_name(&data.name));
         let schema_ptr = ptr(pointer, &["schema"]);
 
+        let mut fallback_note = None;
         let (ty, encoding) = if let Some(fields_enum) = data.extensions.get(X_SORT_FIELDS) {
             let Some(key) = fields_enum.as_str() else {
                 return Err(Error::invalid(ptr(pointer, &[X_SORT_FIELDS]), "must name a component schema"));
@@ -419,10 +420,19 @@ impl OpLowering<'_, '_> {
             (TypeRef::Bool, QueryEncoding::Flag)
         } else if is_array {
             let ty = type_of(self.cx, &schema, &context, &schema_ptr)?;
-            let item = match ty {
+            let mut item = match ty {
                 TypeRef::Vec(item) => *item,
                 other => other,
             };
+            if !self.is_scalar(&item) {
+                // OpenAPI 3.0 defines no serialisation for arrays of objects or arrays in a
+                // query: take each item as text the caller encodes, and say so.
+                item = TypeRef::String;
+                fallback_note = Some(
+                    "The document describes the items as objects or arrays, which OpenAPI does not say how \
+                     to put in a query: pass each item already encoded as the API expects.",
+                );
+            }
             let encoding = match (style, explode) {
                 (QueryStyle::Form, true) => QueryEncoding::Exploded,
                 (QueryStyle::Form, false) => QueryEncoding::Joined(','),
@@ -466,7 +476,11 @@ impl OpLowering<'_, '_> {
         Ok(QueryParam {
             name: fields.claim(names::safe_snake(&data.name)),
             wire: data.name.clone(),
-            doc: data.description.clone(),
+            doc: match (data.description.clone(), fallback_note) {
+                (Some(d), Some(note)) => Some(format!("{d}\n\n{note}")),
+                (None, Some(note)) => Some(note.to_owned()),
+                (d, None) => d,
+            },
             ty,
             encoding,
             location: ParamLocation::Query,

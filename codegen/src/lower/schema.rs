@@ -329,12 +329,10 @@ fn merge_all_of(
         for (key, value) in p {
             match props.get(key) {
                 Some(existing) if existing != value => {
-                    return Err(Error::invalid(
-                        ptr(&part_ptr, &["properties", key]),
-                        format!(
-                            "allOf members define property {key:?} differently; make the definitions agree"
-                        ),
-                    ));
+                    // Later members refine earlier ones (a base's `string` becomes an enum):
+                    // the last definition wins, and the field's docs say so.
+                    let at = ptr(&part_ptr, &["properties", key]);
+                    props.insert(key.clone(), with_conflict_note(value, &at));
                 }
                 Some(_) => {}
                 None => {
@@ -352,6 +350,26 @@ fn merge_all_of(
         }
     }
     Ok(())
+}
+
+/// `schema` with a doc note that an earlier allOf member defined the property differently.
+fn with_conflict_note(schema: &ReferenceOr<Box<Schema>>, at: &str) -> ReferenceOr<Box<Schema>> {
+    let note =
+        format!("The allOf members define this property differently; the last definition ({at}) is used.");
+    let mut item = match schema {
+        ReferenceOr::Item(s) => (**s).clone(),
+        ReferenceOr::Reference { reference } => Schema {
+            schema_data: Default::default(),
+            schema_kind: SchemaKind::AllOf {
+                all_of: vec![ReferenceOr::Reference { reference: reference.clone() }],
+            },
+        },
+    };
+    item.schema_data.description = Some(match item.schema_data.description.take() {
+        Some(d) => format!("{d}\n\n{note}"),
+        None => note,
+    });
+    ReferenceOr::Item(Box::new(item))
 }
 
 fn enum_def(
