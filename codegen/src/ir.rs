@@ -73,6 +73,8 @@ pub enum TypeDef {
     Union(UnionDef),
     /// An integer enum with an `Unknown(i64)` fallback.
     IntEnum(IntEnumDef),
+    /// The success responses of an operation with several.
+    Responses(ResponsesDef),
 }
 
 /// A struct.
@@ -218,6 +220,8 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The success body (`None`: no body expected).
     pub response: Option<Response>,
+    /// Error statuses with a JSON body schema: `(status or "default", type)`, for the docs.
+    pub error_bodies: Vec<(String, TypeRef)>,
     /// Security alternatives (OR) of scheme sets (AND); `None` when the document declares none.
     pub security: Option<Vec<Vec<AuthScheme>>>,
     /// The name of the method returning a paginator, when the operation is paginated (`x-pagination`).
@@ -283,6 +287,42 @@ pub enum Response {
     Text(String),
     /// Returned as bytes.
     Bytes(String),
+    /// Several success statuses with different bodies: an enum (in `Api::types`) with a
+    /// variant per status.
+    Several(String),
+}
+
+/// The success responses of one operation, as an enum with a variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponsesDef {
+    /// Rust name.
+    pub name: String,
+    /// The operation.
+    pub operation: String,
+    /// Variants in status order.
+    pub variants: Vec<StatusVariant>,
+}
+
+/// One success status of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusVariant {
+    /// The status code, or `None` for the `2XX` range.
+    pub status: Option<u16>,
+    /// Rust variant name.
+    pub name: String,
+    /// The body: `None` when the status has none.
+    pub body: Option<SuccessBody>,
+}
+
+/// The body of one success status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessBody {
+    /// JSON of this type.
+    Json(TypeRef),
+    /// Text.
+    Text,
+    /// Bytes.
+    Bytes,
 }
 
 /// One security scheme an operation may use.
@@ -314,8 +354,25 @@ pub struct PathParam {
     pub name: String,
     /// Name in the path template.
     pub wire: String,
-    /// Type.
+    /// Type (for arrays, the item type).
     pub ty: TypeRef,
+    /// An array (sent comma-joined, or per `style`/`explode`).
+    pub array: bool,
+    /// `style`: `simple`, `label` or `matrix`.
+    pub style: PathStyle,
+    /// `explode`.
+    pub explode: bool,
+}
+
+/// OpenAPI path parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStyle {
+    /// `value`, `a,b`.
+    Simple,
+    /// `.value`, `.a,b` (`.a.b` exploded).
+    Label,
+    /// `;name=value`, `;name=a,b` (`;name=a;name=b` exploded).
+    Matrix,
 }
 
 /// The query-parameter struct of one operation.

@@ -48,7 +48,7 @@
 //! let conversations = ListConversationsQuery::new()
 //!     .is_priority(false)
 //!     .sort([SortKey::desc(ConversationSortField::OldestSortDate)]);
-//! assert_eq!(conversations.to_query().to_string(), "is_priority=false&sort=-oldest_sort_date");
+//! assert_eq!(conversations.to_query().to_string(), "sort=-oldest_sort_date&is_priority=false");
 //!
 //! let users = ListUsersQuery::new().fields([UserField::Url, UserField::FirstName, UserField::Id]);
 //! assert_eq!(users.to_query().to_string(), "fields=url,first_name,id");

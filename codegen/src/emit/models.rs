@@ -1,7 +1,9 @@
 //! `models.rs`: structs, enums, newtypes, aliases and unions for the document's schemas.
 
 use super::types::{doc_or, ident, ty};
-use crate::ir::{AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, StructDef, TypeDef, UnionDef};
+use crate::ir::{
+    AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, ResponsesDef, StructDef, SuccessBody, TypeDef, UnionDef,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -13,6 +15,7 @@ pub fn emit(api: &Api) -> TokenStream {
         TypeDef::Alias(d) => emit_alias(d),
         TypeDef::Union(d) => emit_union(d),
         TypeDef::IntEnum(d) => emit_int_enum(d),
+        TypeDef::Responses(d) => emit_responses(d),
     });
     let items: Vec<TokenStream> = items.collect();
     let body = quote!(#(#items)*);
@@ -400,6 +403,44 @@ fn emit_int_enum(def: &IntEnumDef) -> TokenStream {
             fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
                 std::borrow::Cow::Owned(self.value().to_string())
             }
+        }
+    }
+}
+
+fn emit_responses(def: &ResponsesDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = crate::docs::own(&format!(
+        "The success responses of operation `{}`, one variant per status.",
+        def.operation
+    ));
+    let variants = def.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let status = v.status.map(|s| s.to_string()).unwrap_or_else(|| "2XX".to_owned());
+        match &v.body {
+            Some(SuccessBody::Json(t)) => {
+                let t = ty(t);
+                let vdoc = crate::docs::own(&format!("Status `{status}`."));
+                quote!(#vdoc #variant(#t),)
+            }
+            Some(SuccessBody::Text) => {
+                let vdoc = crate::docs::own(&format!("Status `{status}`, with a text body."));
+                quote!(#vdoc #variant(String),)
+            }
+            Some(SuccessBody::Bytes) => {
+                let vdoc = crate::docs::own(&format!("Status `{status}`, with a binary body."));
+                quote!(#vdoc #variant(bytes::Bytes),)
+            }
+            None => {
+                let vdoc = crate::docs::own(&format!("Status `{status}`, without a body."));
+                quote!(#vdoc #variant,)
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
         }
     }
 }

@@ -3,7 +3,10 @@
 //! decoding and error mapping are the runtime's job.
 
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
-use crate::ir::{Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, Response, TypeRef};
+use crate::ir::{
+    Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, PathStyle, Response,
+    SuccessBody, TypeDef, TypeRef,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -18,8 +21,12 @@ pub fn emit(api: &Api) -> TokenStream {
         if let Some(body) = &op.body {
             collect_names(&body.ty, &mut used);
         }
-        if let Some(Response::Json(r)) = &op.response {
-            collect_names(r, &mut used);
+        match &op.response {
+            Some(Response::Json(r)) => collect_names(r, &mut used),
+            Some(Response::Several(name)) => {
+                used.insert(name.clone());
+            }
+            _ => {}
         }
         if let Some(q) = &op.query {
             queries.insert(q.name.clone());
@@ -41,7 +48,7 @@ pub fn emit(api: &Api) -> TokenStream {
         )
     });
 
-    let methods = api.operations.iter().map(emit_method);
+    let methods = api.operations.iter().map(|op| emit_method(api, op));
     let builders = api.operations.iter().map(emit_request_fn);
     let pages = api.pages.values().map(emit_page);
     quote! {
@@ -69,6 +76,10 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
     for p in &op.path_params {
         let name = ident(&p.name);
         let t = match &p.ty {
+            t if p.array => {
+                let t = ty(t);
+                quote!(&[#t])
+            }
             TypeRef::String => quote!(&str),
             t if is_copy_scalar(t) => ty(t),
             t => {
@@ -100,7 +111,32 @@ fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
     ident(&format!("{}_request", op.method))
 }
 
-fn emit_method(op: &Operation) -> TokenStream {
+/// The match arms decoding each success status of a `Several` response; unlisted 2xx
+/// statuses decode as the `2XX` variant, or else as the first.
+fn several_arms(api: &Api, name: &str) -> TokenStream {
+    let Some(TypeDef::Responses(def)) = api.types.get(name) else {
+        return quote!(_ => compile_error!("generator bug: no responses enum"));
+    };
+    let enum_name = ident(name);
+    let decode = |v: &crate::ir::StatusVariant| {
+        let variant = ident(&v.name);
+        match &v.body {
+            Some(SuccessBody::Json(_)) => quote!(response.json().map(#enum_name::#variant)),
+            Some(SuccessBody::Text) => quote!(response.text().map(#enum_name::#variant)),
+            Some(SuccessBody::Bytes) => quote!(Ok(#enum_name::#variant(response.bytes().clone()))),
+            None => quote!(Ok(#enum_name::#variant)),
+        }
+    };
+    let arms = def.variants.iter().filter_map(|v| {
+        let status = proc_macro2::Literal::u16_unsuffixed(v.status?);
+        let body = decode(v);
+        Some(quote!(#status => #body,))
+    });
+    let fallback = def.variants.iter().find(|v| v.status.is_none()).or(def.variants.first()).map(decode);
+    quote! { #(#arms)* _ => #fallback, }
+}
+
+fn emit_method(api: &Api, op: &Operation) -> TokenStream {
     let method = ident(&op.method);
     let (decl, names) = args(op);
     let build = request_fn_name(op);
@@ -117,7 +153,25 @@ fn emit_method(op: &Operation) -> TokenStream {
          error status (after the client's retries), or the response does not decode.",
         op.http_method, op.path, op.id
     ));
-    let doc = quote!(#spec_doc #doc);
+    let error_doc = (!op.error_bodies.is_empty()).then(|| {
+        let lines: Vec<String> = op
+            .error_bodies
+            .iter()
+            .map(|(status, t)| {
+                let t = match t {
+                    TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
+                    other => format!("`{}`", ty(other)),
+                };
+                format!("- `{status}`: {t}")
+            })
+            .collect();
+        crate::docs::own(&format!(
+            "\n# Error bodies\n\nThe document gives these error statuses a body; read it with \
+             `error.body().and_then(|body| body.decode::<T>())`:\n\n{}",
+            lines.join("\n")
+        ))
+    });
+    let doc = quote!(#spec_doc #doc #error_doc);
     let deprecated =
         op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
     let (ret, call) = match &op.response {
@@ -127,6 +181,19 @@ fn emit_method(op: &Operation) -> TokenStream {
         }
         Some(Response::Text(_)) => (quote!(String), quote!(self.execute_text(#request).await)),
         Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
+        Some(Response::Several(name)) => {
+            let enum_name = ident(name);
+            let arms = several_arms(api, name);
+            (
+                quote!(#enum_name),
+                quote! {
+                    let response = self.execute_raw(#request).await?;
+                    match response.status().as_u16() {
+                        #arms
+                    }
+                },
+            )
+        }
         None => (quote!(()), quote!(self.execute_empty(#request).await)),
     };
     let main = quote! {
@@ -299,8 +366,27 @@ fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
             let name = ident(&p.name);
             let segment = ident(&format!("{}_segment", p.name));
             let (id, wire) = (op.id.as_str(), p.wire.as_str());
-            setup.push(quote!(let #segment = runtime::path_param(#id, #wire, &#name.to_query_value())?;));
-            // Named in the format string: `{id_segment}`.
+            let (prefix, sep) = match (p.style, p.explode) {
+                (PathStyle::Simple, _) => (String::new(), ",".to_owned()),
+                (PathStyle::Label, false) => (".".to_owned(), ",".to_owned()),
+                (PathStyle::Label, true) => (".".to_owned(), ".".to_owned()),
+                (PathStyle::Matrix, false) => (format!(";{wire}="), ",".to_owned()),
+                (PathStyle::Matrix, true) => (format!(";{wire}="), format!(";{wire}=")),
+            };
+            let value = if p.array {
+                quote! {
+                    #name
+                        .iter()
+                        .map(|value| runtime::path_param(#id, #wire, &value.to_query_value()))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .join(#sep)
+                }
+            } else {
+                quote!(runtime::path_param(#id, #wire, &#name.to_query_value())?)
+            };
+            setup.push(quote!(let #segment = #value;));
+            // Named in the format string: `{id_segment}`, after the style's prefix.
+            template.push_str(&prefix.replace('{', "{{").replace('}', "}}"));
             template.push_str(&format!("{{{segment}}}"));
         }
         rest = &rest[start + len + 1..];

@@ -5,7 +5,8 @@ use super::{Lowerer, RESERVED_METHODS, unescape};
 use crate::error::{Error, ptr};
 use crate::ir::{
     AuthScheme, Body, BodyKind, MultipartField, ObjectStyle, Operation, PageImpl, ParamLocation, PartKind,
-    PathParam, QueryEncoding, QueryParam, QueryType, Response, TypeDef, TypeRef,
+    PathParam, PathStyle, QueryEncoding, QueryParam, QueryType, Response, ResponsesDef, StatusVariant,
+    SuccessBody, TypeDef, TypeRef,
 };
 use crate::names::{self, Scope};
 use openapiv3::{
@@ -68,6 +69,7 @@ pub(crate) fn lower_operations(
                 None => None,
             };
             let response = lowered.response(&op.responses)?;
+            let error_bodies = lowered.error_bodies(&op.responses)?;
             let security = lowered.security(op)?;
             let page = lowered.pagination(op.extensions.get(X_PAGINATION), response.as_ref())?;
             let pages_method = page.as_ref().map(|_| methods.claim(format!("{method_name}_pages")));
@@ -95,6 +97,7 @@ pub(crate) fn lower_operations(
                 query,
                 body,
                 response,
+                error_bodies,
                 security,
                 pages_method,
             });
@@ -207,14 +210,32 @@ impl OpLowering<'_, '_> {
         let mut fields = Scope::with_reserved(&["new", "to_query"]);
         for Resolved { param, pointer } in params {
             match &param {
-                Parameter::Path { parameter_data, .. } => {
+                Parameter::Path { parameter_data, style } => {
                     let schema = param_schema(&parameter_data.format, &pointer)?;
                     let context = format!("{}{}", self.type_prefix(), names::type_name(&parameter_data.name));
                     let ty = type_of(self.cx, &schema, &context, &ptr(&pointer, &["schema"]))?;
+                    let (ty, array) = match ty {
+                        TypeRef::Vec(item) => (*item, true),
+                        other => (other, false),
+                    };
+                    if !self.is_scalar(&ty) {
+                        return Err(Error::unsupported(
+                            &pointer,
+                            format!("object-valued path parameter {:?}", parameter_data.name),
+                        ));
+                    }
+                    let style = match style {
+                        openapiv3::PathStyle::Simple => PathStyle::Simple,
+                        openapiv3::PathStyle::Label => PathStyle::Label,
+                        openapiv3::PathStyle::Matrix => PathStyle::Matrix,
+                    };
                     path_params.push(PathParam {
                         name: args.claim(names::safe_snake(&parameter_data.name)),
                         wire: parameter_data.name.clone(),
                         ty,
+                        array,
+                        style,
+                        explode: parameter_data.explode.unwrap_or(false),
                     });
                 }
                 Parameter::Query { parameter_data, style, allow_reserved, .. } => {
@@ -588,46 +609,134 @@ impl OpLowering<'_, '_> {
 
     /// The decoded type of the first 2xx response (by status code).
     fn response(&mut self, responses: &openapiv3::Responses) -> Result<Option<Response>, Error> {
-        let mut success: Vec<(String, &ReferenceOr<OaResponse>)> = responses
+        let mut success: Vec<(String, Option<u16>, &ReferenceOr<OaResponse>)> = responses
             .responses
             .iter()
             .filter_map(|(code, r)| match code {
-                StatusCode::Code(c) if (200..300).contains(c) => Some((c.to_string(), r)),
-                StatusCode::Range(2) => Some(("2XX".to_owned(), r)),
+                StatusCode::Code(c) if (200..300).contains(c) => Some((c.to_string(), Some(*c), r)),
+                StatusCode::Range(2) => Some(("2XX".to_owned(), None, r)),
                 _ => None,
             })
             .collect();
         success.sort_by(|a, b| a.0.cmp(&b.0));
-        let Some((code, response)) = success.first() else { return Ok(None) };
-        let pointer = ptr(self.op_ptr, &["responses", code]);
-        let response = match response {
-            ReferenceOr::Item(r) => (*r).clone(),
+        let mut bodies = Vec::new();
+        for (code, status, response) in &success {
+            let pointer = ptr(self.op_ptr, &["responses", code]);
+            let response = self.resolve_response(response, &pointer)?;
+            bodies.push((*status, self.success_body(&response, &pointer)?));
+        }
+        let mut distinct: Vec<&Option<SuccessBody>> = Vec::new();
+        for (_, body) in &bodies {
+            if !distinct.contains(&body) {
+                distinct.push(body);
+            }
+        }
+        match distinct.as_slice() {
+            [] | [None] => return Ok(None),
+            [Some(only)] => {
+                return Ok(Some(match only {
+                    SuccessBody::Json(t) => Response::Json(t.clone()),
+                    SuccessBody::Text => Response::Text(self.media_of(&success, "text/plain")),
+                    SuccessBody::Bytes => {
+                        Response::Bytes(self.media_of(&success, "application/octet-stream"))
+                    }
+                }));
+            }
+            _ => {}
+        }
+        // Several statuses with different bodies: an enum with a variant per status.
+        let name = self.cx.scope.claim(format!("{}Response", self.type_prefix()));
+        let mut variant_names = Scope::default();
+        let variants = bodies
+            .into_iter()
+            .map(|(status, body)| StatusVariant {
+                status,
+                name: variant_names.claim(status_variant(status)),
+                body,
+            })
+            .collect();
+        let def = ResponsesDef { name: name.clone(), operation: self.id.to_owned(), variants };
+        self.cx.types.insert(name.clone(), TypeDef::Responses(def));
+        Ok(Some(Response::Several(name)))
+    }
+
+    /// The media type a text or binary success response asks for (`Accept`).
+    fn media_of(
+        &self,
+        success: &[(String, Option<u16>, &ReferenceOr<OaResponse>)],
+        fallback: &str,
+    ) -> String {
+        for (code, _, response) in success {
+            let pointer = ptr(self.op_ptr, &["responses", code]);
+            if let Ok(r) = self.resolve_response(response, &pointer)
+                && let Some((media, _)) = r.content.iter().next()
+            {
+                return essence(media);
+            }
+        }
+        fallback.to_owned()
+    }
+
+    fn resolve_response(
+        &self,
+        response: &ReferenceOr<OaResponse>,
+        pointer: &str,
+    ) -> Result<OaResponse, Error> {
+        match response {
+            ReferenceOr::Item(r) => Ok(r.clone()),
             ReferenceOr::Reference { reference } => {
                 let unresolved =
-                    || Error::UnresolvedRef { pointer: pointer.clone(), reference: reference.clone() };
+                    || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
                 let key = reference.strip_prefix("#/components/responses/").ok_or_else(unresolved)?;
                 match self.cx.api.components.as_ref().and_then(|c| c.responses.get(&unescape(key))) {
-                    Some(ReferenceOr::Item(r)) => r.clone(),
-                    _ => return Err(unresolved()),
+                    Some(ReferenceOr::Item(r)) => Ok(r.clone()),
+                    _ => Err(unresolved()),
                 }
             }
-        };
+        }
+    }
+
+    /// The body of one response: JSON (typed), text, bytes, or none.
+    fn success_body(&mut self, response: &OaResponse, pointer: &str) -> Result<Option<SuccessBody>, Error> {
         if response.content.is_empty() {
             return Ok(None);
         }
         if let Some((media, content)) = json_content(&response.content) {
-            let Some(schema) = &content.schema else { return Ok(Some(Response::Json(TypeRef::Json))) };
+            let Some(schema) = &content.schema else { return Ok(Some(SuccessBody::Json(TypeRef::Json))) };
             let context = format!("{}Response", self.type_prefix());
-            let ty = type_of(self.cx, schema, &context, &ptr(&pointer, &["content", media, "schema"]))?;
-            return Ok(Some(Response::Json(ty)));
+            let ty = type_of(self.cx, schema, &context, &ptr(pointer, &["content", media, "schema"]))?;
+            return Ok(Some(SuccessBody::Json(ty)));
         }
         let Some((media, _)) = response.content.iter().next() else { return Ok(None) };
-        let essence = essence(media);
-        Ok(Some(if essence.starts_with("text/") {
-            Response::Text(essence)
-        } else {
-            Response::Bytes(essence)
-        }))
+        Ok(Some(if essence(media).starts_with("text/") { SuccessBody::Text } else { SuccessBody::Bytes }))
+    }
+
+    /// Error statuses (4XX, 5XX, `default`) whose JSON body has a schema, for the method docs.
+    fn error_bodies(&mut self, responses: &openapiv3::Responses) -> Result<Vec<(String, TypeRef)>, Error> {
+        let mut entries: Vec<(String, &ReferenceOr<OaResponse>)> = responses
+            .responses
+            .iter()
+            .filter_map(|(code, r)| match code {
+                StatusCode::Code(c) if *c >= 400 => Some((c.to_string(), r)),
+                StatusCode::Range(n) if *n >= 4 => Some((format!("{n}XX"), r)),
+                _ => None,
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(default) = &responses.default {
+            entries.push(("default".to_owned(), default));
+        }
+        let mut out = Vec::new();
+        for (code, response) in entries {
+            let pointer = ptr(self.op_ptr, &["responses", &code]);
+            let response = self.resolve_response(response, &pointer)?;
+            if let Some(SuccessBody::Json(ty)) = self.success_body(&response, &pointer)?
+                && ty != TypeRef::Json
+            {
+                out.push((code, ty));
+            }
+        }
+        Ok(out)
     }
 
     fn pagination(
@@ -709,6 +818,21 @@ impl OpLowering<'_, '_> {
             },
             _ => None,
         }
+    }
+}
+
+/// The variant name for a success status: `Ok` for 200, `Created` for 201, and so on.
+fn status_variant(status: Option<u16>) -> String {
+    match status {
+        Some(200) => "Ok".to_owned(),
+        Some(201) => "Created".to_owned(),
+        Some(202) => "Accepted".to_owned(),
+        Some(203) => "NonAuthoritative".to_owned(),
+        Some(204) => "NoContent".to_owned(),
+        Some(205) => "ResetContent".to_owned(),
+        Some(206) => "PartialContent".to_owned(),
+        Some(code) => format!("Status{code}"),
+        None => "Success".to_owned(),
     }
 }
 

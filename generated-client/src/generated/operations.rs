@@ -29,6 +29,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn create_report(
         &self,
         body: &ReportCreate,
@@ -45,6 +52,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_account(
         &self,
         id: &AccountId,
@@ -63,6 +78,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_author(
         &self,
         id: &AuthorId,
@@ -80,6 +103,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_channel(
         &self,
         id: &ChannelId,
@@ -98,6 +129,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_conversation(
         &self,
         id: &ConversationId,
@@ -118,6 +157,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_report(
         &self,
         id: &ReportId,
@@ -135,6 +182,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_tag(
         &self,
         id: &TagId,
@@ -152,6 +207,14 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn get_user(
         &self,
         id: &UserId,
@@ -171,6 +234,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_accounts(
         &self,
         query: &ListAccountsQuery,
@@ -202,6 +272,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_channels(
         &self,
         query: &ListChannelsQuery,
@@ -243,6 +320,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_conversations(
         &self,
         query: &ListConversationsQuery,
@@ -280,6 +364,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_reports(
         &self,
         query: &ListReportsQuery,
@@ -310,6 +401,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_tags(&self, query: &ListTagsQuery) -> Result<TagList, Error> {
         self.execute(list_tags_request(query)?).await
     }
@@ -335,6 +433,13 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// # Error bodies
+    ///
+    /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
+    ///
+    /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
+    /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
     pub async fn list_users(&self, query: &ListUsersQuery) -> Result<UserList, Error> {
         self.execute(list_users_request(query)?).await
     }

@@ -50,6 +50,37 @@ pub(crate) struct Sent {
     attempts: u32,
 }
 
+/// A successful response before decoding: see [`Client::execute_raw`].
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    status: StatusCode,
+    body: Bytes,
+    attempts: u32,
+}
+
+impl RawResponse {
+    /// The 2xx status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body as it came.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Decodes the body as JSON, with the same checks and error paths as
+    /// [`Client::execute`].
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        response::decode(self.status, &self.body, self.attempts)
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<String, Error> {
+        response::text(self.status, self.body.clone())
+    }
+}
+
 /// What every attempt of one request sends: the URL (with any API key in the query), the
 /// headers, and the credentials for the `Authorization` header.
 struct Prepared<'a> {
@@ -134,6 +165,18 @@ impl Client {
     /// Set the media type to ask for with [`Request::accept`].
     pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
         let result = self.send(&req).await.map(|sent| sent.body);
+        result.map_err(|error| self.redact(error))
+    }
+
+    /// Sends `req` like [`execute`](Self::execute) and returns the 2xx response as it came,
+    /// for operations whose success statuses carry different bodies: the generated method
+    /// matches on [`RawResponse::status`] and decodes with [`RawResponse::json`].
+    pub async fn execute_raw(&self, req: Request) -> Result<RawResponse, Error> {
+        let result = self.send(&req).await.map(|sent| RawResponse {
+            status: sent.status,
+            body: sent.body,
+            attempts: sent.attempts,
+        });
         result.map_err(|error| self.redact(error))
     }
 

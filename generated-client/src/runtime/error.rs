@@ -45,13 +45,20 @@ pub struct ApiErrorBody {
     pub error: Option<String>,
     /// The first 200 characters of the raw body (whitespace collapsed).
     pub raw: String,
+    /// The whole body, when it is JSON (secrets scrubbed like every other field); read it
+    /// as the operation's documented error type with [`ApiErrorBody::decode`].
+    pub json: Option<serde_json::Value>,
 }
 
 impl ApiErrorBody {
     /// Reads an error body; never fails (a body that is not a JSON object only fills `raw`).
     pub(crate) fn parse(bytes: &[u8]) -> Self {
         let mut body = ApiErrorBody { raw: excerpt(bytes, None), ..ApiErrorBody::default() };
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(bytes) else {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            return body;
+        };
+        body.json = Some(value.clone());
+        let serde_json::Value::Object(map) = value else {
             return body;
         };
         let field = |name: &str| map.get(name).and_then(json_text);
@@ -62,6 +69,12 @@ impl ApiErrorBody {
         body.param = field("param");
         body.error = field("error");
         body
+    }
+
+    /// The JSON body read as `T`, e.g. the error schema an operation documents for the
+    /// status; `None` when the body was not JSON or does not match.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        self.json.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
     }
 
     /// The most useful human-readable text: `message`, else `error`, else `http_status`.
@@ -84,6 +97,9 @@ impl ApiErrorBody {
             scrub(text, secret);
         }
         scrub(&mut self.raw, secret);
+        if let Some(json) = &mut self.json {
+            scrub_json(json, secret);
+        }
     }
 }
 
@@ -459,6 +475,23 @@ fn scrub_url(error: &mut reqwest::Error, secret: &str) {
             url.set_fragment(None);
             url.set_path("/[REDACTED]");
         }
+    }
+}
+
+/// Scrubs `secret` from every string (and key) of a JSON value.
+fn scrub_json(value: &mut serde_json::Value, secret: &str) {
+    match value {
+        serde_json::Value::String(text) => scrub(text, secret),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secret)),
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (mut key, mut v) in entries {
+                scrub(&mut key, secret);
+                scrub_json(&mut v, secret);
+                map.insert(key, v);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -40,7 +40,7 @@ mod retry;
 mod time;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
-pub use client::Client;
+pub use client::{Client, RawResponse};
 pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use error::{ApiErrorBody, BoxError, Error};
