@@ -425,6 +425,8 @@ pub struct QueryParam {
     pub required: bool,
     /// Integer `minimum`/`maximum` of the schema, checked before sending.
     pub bounds: (Option<i64>, Option<i64>),
+    /// `allowReserved: true`: reserved characters are sent unencoded.
+    pub allow_reserved: bool,
 }
 
 /// How a query parameter is serialised (OpenAPI `style`/`explode`, plus `x-` conventions).

@@ -142,9 +142,13 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
             (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
             (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
             (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
-            (QueryEncoding::Single, true) => quote!(query.push(#wire, &self.#fname);),
-            (QueryEncoding::Single, false) => {
-                quote!(if let Some(value) = &self.#fname { query.push(#wire, value); })
+            (QueryEncoding::Single, required) => {
+                let push = if p.allow_reserved { quote!(push_reserved) } else { quote!(push) };
+                if required {
+                    quote!(query.#push(#wire, &self.#fname);)
+                } else {
+                    quote!(if let Some(value) = &self.#fname { query.#push(#wire, value); })
+                }
             }
             (QueryEncoding::Flag, true) => quote!(query.push_flag(#wire, self.#fname);),
             (QueryEncoding::Flag, false) => {

@@ -239,10 +239,16 @@ impl OpLowering<'_, '_> {
                     });
                 }
                 Parameter::Query { parameter_data, style, allow_reserved, .. } => {
+                    let mut q = self.query_param(parameter_data, style, &pointer, &mut fields)?;
                     if *allow_reserved {
-                        return Err(Error::unsupported(&pointer, "allowReserved query parameters"));
+                        if q.encoding != QueryEncoding::Single {
+                            return Err(Error::unsupported(
+                                &pointer,
+                                "allowReserved is supported on single-valued query parameters only",
+                            ));
+                        }
+                        q.allow_reserved = true;
                     }
-                    let q = self.query_param(parameter_data, style, &pointer, &mut fields)?;
                     query_params.push(q);
                 }
                 Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
@@ -507,6 +513,7 @@ impl OpLowering<'_, '_> {
             location: ParamLocation::Query,
             required: data.required,
             bounds,
+            allow_reserved: false,
         })
     }
 

@@ -182,6 +182,14 @@ impl Query {
         self.pairs.push((encode(name), encode(&value.to_query_value())));
     }
 
+    /// Adds `name=value` for a parameter with `allowReserved: true`: the RFC 3986 reserved
+    /// characters (`:/?[]@!$'()*,;`) go out as they are, except the ones that would change
+    /// the query's structure (`&`, `=`, `#`, `+`), which are still encoded.
+    pub fn push_reserved<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
+        self.pairs
+            .push((encode(name), utf8_percent_encode(&value.to_query_value(), RESERVED_KEPT).to_string()));
+    }
+
     /// Adds `name=a&name=b` (OpenAPI `style: form, explode: true`); nothing when empty.
     pub fn push_exploded<V: QueryValue>(&mut self, name: &str, values: &[V]) {
         for value in values {
@@ -351,6 +359,23 @@ impl fmt::Display for Query {
 }
 
 /// Percent-encodes everything but `A-Z a-z 0-9 - . _ ~`.
+/// [`COMPONENT`] less the reserved characters that may stand in a query value.
+const RESERVED_KEPT: &AsciiSet = &COMPONENT
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b'[')
+    .remove(b']')
+    .remove(b'@')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b',')
+    .remove(b';');
+
 pub(crate) fn encode(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
 }
@@ -498,6 +523,13 @@ mod tests {
         assert_eq!(encode("é☃"), "%C3%A9%E2%98%83");
         assert_eq!(encode_path_segment("a/b c?"), "a%2Fb%20c%3F");
         assert_eq!(encode_path_segment("5399e4ff0e4b3d76a56e5533"), "5399e4ff0e4b3d76a56e5533");
+    }
+
+    #[test]
+    fn reserved_characters_kept_where_allowed() {
+        let mut q = Query::new();
+        q.push_reserved("$filter", "atScope() and x eq 'a/b:c' & d=e#f+g");
+        assert_eq!(q.to_string(), "%24filter=atScope()%20and%20x%20eq%20'a/b:c'%20%26%20d%3De%23f%2Bg");
     }
 
     #[test]
