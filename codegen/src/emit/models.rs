@@ -184,7 +184,7 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+                runtime::deserialize_str_as(deserializer, |value| Self::from(value))
             }
         }
 

@@ -141,7 +141,7 @@ impl<'de> serde::Deserialize<'de> for AccountField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -308,7 +308,7 @@ impl<'de> serde::Deserialize<'de> for AccountSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -606,7 +606,7 @@ impl<'de> serde::Deserialize<'de> for AuthorField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -859,7 +859,7 @@ impl<'de> serde::Deserialize<'de> for ChannelField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -1021,7 +1021,7 @@ impl<'de> serde::Deserialize<'de> for ChannelSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -1377,7 +1377,7 @@ impl<'de> serde::Deserialize<'de> for ConversationField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -1527,7 +1527,7 @@ impl<'de> serde::Deserialize<'de> for ConversationInclude {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -1625,7 +1625,7 @@ impl<'de> serde::Deserialize<'de> for ConversationSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -1710,7 +1710,7 @@ impl<'de> serde::Deserialize<'de> for ConversationStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2001,7 +2001,7 @@ impl<'de> serde::Deserialize<'de> for ReportDateType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2142,7 +2142,7 @@ impl<'de> serde::Deserialize<'de> for ReportField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2302,7 +2302,7 @@ impl<'de> serde::Deserialize<'de> for ReportSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2437,7 +2437,7 @@ impl<'de> serde::Deserialize<'de> for TagField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2599,7 +2599,7 @@ impl<'de> serde::Deserialize<'de> for TagSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2789,7 +2789,7 @@ impl<'de> serde::Deserialize<'de> for UserField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 
@@ -2962,7 +2962,7 @@ impl<'de> serde::Deserialize<'de> for UserSortField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
     }
 }
 

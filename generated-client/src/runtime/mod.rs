@@ -37,6 +37,7 @@ mod query;
 mod request;
 mod response;
 mod retry;
+mod strings;
 mod time;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
@@ -50,4 +51,5 @@ pub use paginate::{Items, Page, PageOf, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
 pub use request::Request;
 pub use retry::RetryPolicy;
+pub use strings::deserialize_str_as;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};

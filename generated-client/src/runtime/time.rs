@@ -49,6 +49,9 @@ const DATE: &str = "date (expected YYYY-MM-DD)";
 /// Parses any accepted instant form into UTC.
 fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, ParseTimeError> {
     let err = || ParseTimeError::new(INSTANT, text);
+    if let Some(fast) = parse_api_form(text.as_bytes()) {
+        return Ok(fast);
+    }
     let s = text.trim();
     let (local, offset_secs) = split_offset(s).ok_or_else(err)?;
     let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S%.f")
@@ -56,6 +59,21 @@ fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, ParseTimeError> {
         .map_err(|_| err())?;
     let offset = FixedOffset::east_opt(offset_secs).ok_or_else(err)?;
     offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(err)
+}
+
+/// The API's own form, `YYYY-MM-DDTHH:MM:SS` exactly, read without a format parser: it is
+/// what every timestamp in a response looks like, so decoding a page stays cheap.
+fn parse_api_form(b: &[u8]) -> Option<chrono::DateTime<Utc>> {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
 }
 
 /// Splits `s` into the local date-time text and the offset in seconds east of UTC.
