@@ -7,7 +7,10 @@
 //! * `sweep DIR`: generate and type-check a crate from every document in a folder.
 //! * `fixtures`: generate a crate from every `tests/fixtures/*.yaml` and check that it
 //!   compiles clippy-clean, with documentation.
+//! * `bench [--smoke]`: run the benchmarks (`bench/`) and write `BENCHMARKS.md`; `--smoke`
+//!   runs them with tiny sizes in seconds and writes nothing.
 
+mod bench_cmd;
 mod codegen_cmd;
 mod conformance;
 mod fixtures_cmd;
@@ -22,7 +25,8 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask generate --spec FILE --out DIR --name CRATE
   cargo xtask fixtures
-  cargo xtask sweep DIR [--generate-only] [--limit N]";
+  cargo xtask sweep DIR [--generate-only] [--limit N]
+  cargo xtask bench [--smoke]";
 
 fn main() -> std::process::ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -65,6 +69,11 @@ fn run(args: Vec<String>) -> Result<()> {
             }
         }
         "fixtures" if rest.is_empty() => fixtures_cmd::run(),
+        "bench" => match rest {
+            [] => bench_cmd::run(false),
+            [flag] if flag == "--smoke" => bench_cmd::run(true),
+            _ => bail!("{USAGE}"),
+        },
         "sweep" => {
             let mut dir = None;
             let mut generate_only = false;

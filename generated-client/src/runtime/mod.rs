@@ -50,6 +50,7 @@ pub use multipart::Multipart;
 pub use paginate::{Items, Page, PageOf, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
 pub use request::Request;
+pub use response::decode_json;
 pub use retry::RetryPolicy;
 pub use strings::deserialize_str_as;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};

@@ -256,7 +256,9 @@ pub struct Pages<P: Page> {
     /// An error to yield instead of fetching the next page.
     pending_error: Option<Error>,
     in_flight: Option<(BoxFuture<'static, Result<P, Error>>, Cursor)>,
-    seen: HashSet<String>,
+    /// Fingerprints of the page URLs fetched so far: 16 bytes a page, however long the
+    /// URLs, so memory stays flat over a long export.
+    seen: HashSet<u128>,
     fetched: u64,
     max_pages: Option<u64>,
     done: bool,
@@ -329,7 +331,7 @@ impl<P: Page> Stream for Pages<P> {
             if this.max_pages.is_some_and(|max| this.fetched >= max) {
                 return this.finish(None);
             }
-            if !this.seen.insert(cursor.url().to_owned()) {
+            if !this.seen.insert(fingerprint(cursor.url())) {
                 let error = Error::invalid_request(format!(
                     "`{}`: the API's next-page link {} points to a page already fetched; \
                      stopping instead of looping",
@@ -427,6 +429,18 @@ impl<P: Page> fmt::Debug for Items<P> {
             .field("yielded", &self.yielded)
             .finish_non_exhaustive()
     }
+}
+
+/// A 128-bit fingerprint of a URL (two SipHash runs with fixed, different keys). A false
+/// match would need about 2^64 pages, and would stop the stream with an error, never
+/// skip a page silently.
+fn fingerprint(url: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut first = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut first);
+    let mut second = std::collections::hash_map::DefaultHasher::new();
+    (0x5eed_u16, url).hash(&mut second);
+    (u128::from(first.finish()) << 64) | u128::from(second.finish())
 }
 
 #[cfg(test)]

@@ -53,6 +53,19 @@ pub(crate) fn decode<T: DeserializeOwned>(
     }
 }
 
+/// Decodes a 2xx JSON body exactly as [`Client::execute`](super::Client::execute) does:
+/// the `"success": false` envelope check, then serde, with the JSON path and an excerpt of
+/// the body in the error when a field does not fit. Useful for bodies stored earlier.
+///
+/// ```
+/// use conversocial::models::TagList;
+/// let page: TagList = conversocial::runtime::decode_json(br#"{"tags": [{"id": "2", "url": "u"}]}"#).unwrap();
+/// assert_eq!(page.tags[0].id.as_str(), "2");
+/// ```
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    decode(StatusCode::OK, body, 1)
+}
+
 /// Decodes `body` again with path tracking to say where `plain` failed.
 fn locate_decode_error<T: DeserializeOwned>(
     status: StatusCode,
