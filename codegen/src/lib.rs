@@ -54,6 +54,13 @@ impl Options {
 pub fn generate(text: &str, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
     let document = load::parse(text)?;
     let api = lower::lower(&document)?;
+    drop(document);
     let header = options.header();
-    emit::emit(&api, &options.source).into_iter().map(|file| render::render(file, &header)).collect()
+    // Each file is rendered as soon as it is emitted, so only one file's tokens are alive
+    // at a time.
+    let mut files = Vec::new();
+    for emitter in emit::emitters(&api) {
+        files.push(render::render(emitter(&api, &options.source), &header)?);
+    }
+    Ok(files)
 }

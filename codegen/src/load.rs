@@ -6,6 +6,15 @@ use crate::error::{Error, escape_token};
 
 /// Parses an OpenAPI 3.0 document from YAML or JSON text (JSON is a subset of YAML).
 pub fn parse(text: &str) -> Result<openapiv3::OpenAPI, Error> {
+    // JSON goes straight into the document types: several times faster than the YAML
+    // parser, and no intermediate tree. Anything that fails takes the slow path below,
+    // which knows how to say where.
+    if text.trim_start().starts_with('{')
+        && let Ok(api) = serde_json::from_str::<openapiv3::OpenAPI>(text)
+        && (api.openapi.starts_with("3.0.") || api.openapi == "3.0")
+    {
+        return Ok(api);
+    }
     // Parse into a generic value first: syntax errors then carry line and column, and
     // shape errors below carry the JSON pointer of the value that did not fit.
     let value: serde_json::Value = serde_yaml::from_str(text)

@@ -18,31 +18,45 @@ pub struct EmittedFile {
     pub tokens: TokenStream,
 }
 
-/// Emits every output file for `api`, in a fixed order.
-pub fn emit(api: &Api, source: &str) -> Vec<EmittedFile> {
-    let mut files = Vec::new();
-    let mut mods = Vec::new();
+/// One output file's emitter.
+pub type Emitter = fn(&Api, &str) -> EmittedFile;
 
-    files.push(EmittedFile { path: "models.rs".into(), tokens: models::emit(api) });
-    mods.push(quote! {
-        /// Types of the request and response bodies described by the document.
-        pub mod models;
-    });
-    if api.operations.iter().any(|op| op.query.is_some()) {
-        files.push(EmittedFile { path: "queries.rs".into(), tokens: queries::emit(api) });
-        mods.push(quote! {
+/// The emitters of every output file for `api`, in a fixed order.
+pub fn emitters(api: &Api) -> Vec<Emitter> {
+    let mut out: Vec<Emitter> =
+        vec![emit_mod, |api, _| EmittedFile { path: "models.rs".into(), tokens: models::emit(api) }];
+    if has_queries(api) {
+        out.push(|api, _| EmittedFile { path: "queries.rs".into(), tokens: queries::emit(api) });
+    }
+    out.push(|api, _| EmittedFile { path: "operations.rs".into(), tokens: operations::emit(api) });
+    out
+}
+
+fn has_queries(api: &Api) -> bool {
+    api.operations.iter().any(|op| op.query.is_some())
+}
+
+/// `mod.rs`: the module docs and the list of modules.
+fn emit_mod(api: &Api, source: &str) -> EmittedFile {
+    let queries = has_queries(api).then(|| {
+        quote! {
             /// Query-parameter types, one per operation that takes query parameters.
             pub mod queries;
-        });
-    }
-    files.push(EmittedFile { path: "operations.rs".into(), tokens: operations::emit(api) });
-    mods.push(quote! { mod operations; });
-
+        }
+    });
     let title = format!("{} {}", api.title, api.version);
     let header = docs::own_inner(&format!(
         "Code generated from the OpenAPI document of the {title} (`{source}`).\n\n\
          The operations are methods on [`Client`](crate::Client)."
     ));
-    files.insert(0, EmittedFile { path: "mod.rs".into(), tokens: quote! { #header #(#mods)* } });
-    files
+    EmittedFile {
+        path: "mod.rs".into(),
+        tokens: quote! {
+            #header
+            /// Types of the request and response bodies described by the document.
+            pub mod models;
+            #queries
+            mod operations;
+        },
+    }
 }
