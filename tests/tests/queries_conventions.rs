@@ -231,7 +231,8 @@ fn date_ranges_from_rust_ranges() {
     assert_eq!(accounts.to_query().to_string(), "created_date_gte=2013-01-01&created_date_lt=2014-01-01");
 }
 
-/// `:` is percent-encoded in query values; sub-second parts are kept.
+/// `:` is percent-encoded in query values; offsets are converted to UTC, and sub-second
+/// parts are dropped (the API's timestamps are whole seconds).
 #[test]
 fn timestamps_are_percent_encoded() {
     let query = ListConversationsQuery::new()
@@ -241,7 +242,7 @@ fn timestamps_are_percent_encoded() {
     assert_eq!(
         query.to_query().to_string(),
         "oldest_sort_date_gt=2017-02-20T11%3A58%3A34&oldest_sort_date_lt=2017-02-20T11%3A58%3A34\
-         &oldest_sort_date_lte=2017-02-20T11%3A58%3A34.250"
+         &oldest_sort_date_lte=2017-02-20T11%3A58%3A34"
     );
 }
 

@@ -126,12 +126,6 @@ macro_rules! string_serde {
                 deserializer.deserialize_str(Visitor)
             }
         }
-
-        impl QueryValue for $t {
-            fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
-                std::borrow::Cow::Owned(self.to_string())
-            }
-        }
     };
 }
 
@@ -307,6 +301,27 @@ impl FromStr for Date {
 }
 
 string_serde!(Date, "a date such as 2014-10-01");
+
+/// In a query string a timestamp is sent to the second, in the API's form: the API's
+/// timestamps have no fraction, and a filter value with one (from [`Timestamp::now`],
+/// say) would not be in its documented format. Bodies keep the fraction.
+impl QueryValue for Timestamp {
+    fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.0.format("%Y-%m-%dT%H:%M:%S").to_string())
+    }
+}
+
+impl QueryValue for DateTime {
+    fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
+    }
+}
+
+impl QueryValue for Date {
+    fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
+    }
+}
 
 impl From<NaiveDate> for Date {
     fn from(d: NaiveDate) -> Self {
