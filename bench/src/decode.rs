@@ -174,8 +174,8 @@ pub fn run(smoke: bool) -> Report {
             page.content.as_ref().map_or(0, Vec::len),
             body.len() as f64 / 1e3,
         ),
-        "The client path is `runtime/response.rs::decode` (pub(crate)) reproduced step for step in \
-        `bench/src/decode.rs`; `overhead` exercises the real one end to end."
+        "The client path is `conversocial::runtime::decode_json`, the function `Client::execute` decodes \
+        with; `overhead` exercises it end to end through HTTP."
             .to_owned(),
     ];
     Report { benchmark: "decode", title: "1. Decode throughput".to_owned(), rows, notes }
