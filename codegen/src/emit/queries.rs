@@ -118,7 +118,7 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
         quote! {
             /// An empty query: every parameter unset.
             pub fn new() -> Self {
-                Self::default()
+                <Self as Default>::default()
             }
         }
     };

@@ -207,7 +207,7 @@ impl OpLowering<'_, '_> {
         let mut path_params = Vec::new();
         let mut query_params = Vec::new();
         let mut args = Scope::with_reserved(&["self", "query", "body"]);
-        let mut fields = Scope::with_reserved(&["new", "to_query"]);
+        let mut fields = Scope::with_reserved(&["new", "to_query", "validate", "apply_headers"]);
         for Resolved { param, pointer } in params {
             match &param {
                 Parameter::Path { parameter_data, style } => {

@@ -25,7 +25,7 @@ pub struct GetAccountQuery {
 impl GetAccountQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -56,7 +56,7 @@ pub struct GetAuthorQuery {
 impl GetAuthorQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -87,7 +87,7 @@ pub struct GetChannelQuery {
 impl GetChannelQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -124,7 +124,7 @@ pub struct GetConversationQuery {
 impl GetConversationQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `include`, replacing any values set before.
@@ -168,7 +168,7 @@ pub struct GetReportQuery {
 impl GetReportQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -199,7 +199,7 @@ pub struct GetTagQuery {
 impl GetTagQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -230,7 +230,7 @@ pub struct GetUserQuery {
 impl GetUserQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `fields`, replacing any values set before.
@@ -301,7 +301,7 @@ pub struct ListAccountsQuery {
 impl ListAccountsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `id`, replacing any values set before.
@@ -472,7 +472,7 @@ pub struct ListChannelsQuery {
 impl ListChannelsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `id`, replacing any values set before.
@@ -618,7 +618,7 @@ pub struct ListConversationsQuery {
 impl ListConversationsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `sort`, replacing any values set before.
@@ -889,7 +889,7 @@ pub struct ListReportsQuery {
 impl ListReportsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `account`.
@@ -1120,7 +1120,7 @@ pub struct ListTagsQuery {
 impl ListTagsQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `is_active`.
@@ -1259,7 +1259,7 @@ pub struct ListUsersQuery {
 impl ListUsersQuery {
     /// An empty query: every parameter unset.
     pub fn new() -> Self {
-        Self::default()
+        <Self as Default>::default()
     }
 
     /// Sets `timezone`.
