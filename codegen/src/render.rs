@@ -5,10 +5,17 @@ use crate::emit::EmittedFile;
 use crate::error::Error;
 
 /// Parses the tokens as a file, pretty-prints them and prepends the header line.
-pub fn render(file: EmittedFile, header: &str) -> Result<GeneratedFile, Error> {
-    let parsed: syn::File = syn::parse2(file.tokens)
-        .map_err(|e| Error::Render { file: file.path.clone(), message: e.to_string() })?;
-    let body = space_items(&prettyplease::unparse(&parsed));
+pub fn render(file: EmittedFile<'_>, header: &str) -> Result<GeneratedFile, Error> {
+    let parse = |tokens| -> Result<syn::File, Error> {
+        syn::parse2(tokens).map_err(|e| Error::Render { file: file.path.clone(), message: e.to_string() })
+    };
+    let mut text = prettyplease::unparse(&parse(file.tokens.clone())?);
+    for chunk in &file.chunks {
+        // One chunk's tokens and syntax tree at a time; prettyplease lays out items
+        // independently, so the text is the same as for the file in one piece.
+        text.push_str(&prettyplease::unparse(&parse(chunk())?));
+    }
+    let body = space_items(&text);
     Ok(GeneratedFile { path: file.path, contents: format!("{header}\n\n{body}") })
 }
 

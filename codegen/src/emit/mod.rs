@@ -11,24 +11,32 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// One output file before rendering: its path below `src/generated/` and its tokens.
-pub struct EmittedFile {
+pub struct EmittedFile<'a> {
     /// Path relative to the generated module's folder, e.g. `models.rs`.
     pub path: String,
-    /// The file's items.
+    /// The file's items (for a chunked file: its head, inner attributes and imports).
     pub tokens: TokenStream,
+    /// More items, built one chunk at a time as the file is rendered, so that a large
+    /// file's tokens are never all alive at once. The text is the same as in one piece.
+    pub chunks: Vec<Box<dyn Fn() -> TokenStream + 'a>>,
+}
+
+impl EmittedFile<'_> {
+    fn whole(path: &str, tokens: TokenStream) -> Self {
+        EmittedFile { path: path.to_owned(), tokens, chunks: Vec::new() }
+    }
 }
 
 /// One output file's emitter.
-pub type Emitter = fn(&Api, &str) -> EmittedFile;
+pub type Emitter = for<'a> fn(&'a Api, &str) -> EmittedFile<'a>;
 
 /// The emitters of every output file for `api`, in a fixed order.
 pub fn emitters(api: &Api) -> Vec<Emitter> {
-    let mut out: Vec<Emitter> =
-        vec![emit_mod, |api, _| EmittedFile { path: "models.rs".into(), tokens: models::emit(api) }];
+    let mut out: Vec<Emitter> = vec![emit_mod, |api, _| models::emit(api)];
     if has_queries(api) {
-        out.push(|api, _| EmittedFile { path: "queries.rs".into(), tokens: queries::emit(api) });
+        out.push(|api, _| queries::emit(api));
     }
-    out.push(|api, _| EmittedFile { path: "operations.rs".into(), tokens: operations::emit(api) });
+    out.push(|api, _| EmittedFile::whole("operations.rs", operations::emit(api)));
     out
 }
 
@@ -37,7 +45,7 @@ fn has_queries(api: &Api) -> bool {
 }
 
 /// `mod.rs`: the module docs and the list of modules.
-fn emit_mod(api: &Api, source: &str) -> EmittedFile {
+fn emit_mod<'a>(api: &'a Api, source: &str) -> EmittedFile<'a> {
     let queries = has_queries(api).then(|| {
         quote! {
             /// Query-parameter types, one per operation that takes query parameters.
@@ -49,14 +57,14 @@ fn emit_mod(api: &Api, source: &str) -> EmittedFile {
         "Code generated from the OpenAPI document of the {title} (`{source}`).\n\n\
          The operations are methods on [`Client`](crate::Client)."
     ));
-    EmittedFile {
-        path: "mod.rs".into(),
-        tokens: quote! {
+    EmittedFile::whole(
+        "mod.rs",
+        quote! {
             #header
             /// Types of the request and response bodies described by the document.
             pub mod models;
             #queries
             mod operations;
         },
-    }
+    )
 }

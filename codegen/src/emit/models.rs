@@ -1,14 +1,67 @@
 //! `models.rs`: structs, enums, newtypes, aliases and unions for the document's schemas.
 
+use super::EmittedFile;
 use super::types::{doc_or, ident, ty};
+use crate::ir::TypeRef;
 use crate::ir::{
     AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, ResponsesDef, StructDef, SuccessBody, TypeDef, UnionDef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit(api: &Api) -> TokenStream {
-    let items = api.types.values().map(|def| match def {
+/// Types per chunk rendered at once: bounds the tokens alive while rendering a large file.
+const CHUNK: usize = 200;
+
+pub fn emit(api: &Api) -> EmittedFile<'_> {
+    // Import the runtime only where it is used, so the file has no unused import.
+    let import = uses_runtime(api).then(|| {
+        quote!(
+            use crate::runtime;
+        )
+    });
+    let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
+    // Unions hold whole objects; boxing every variant would cost more than it saves.
+    let allow = unions.then(|| quote!(#![allow(clippy::large_enum_variant)]));
+    let head = quote! {
+        //! Types of the request and response bodies, one per schema.
+        #allow
+
+        #import
+    };
+    let defs: Vec<&TypeDef> = api.types.values().collect();
+    let mut chunks: Vec<Box<dyn Fn() -> TokenStream + '_>> = defs
+        .chunks(CHUNK)
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            Box::new(move || {
+                let items = chunk.iter().map(|def| emit_def(def));
+                quote!(#(#items)*)
+            }) as Box<dyn Fn() -> TokenStream + '_>
+        })
+        .collect();
+    let double = api
+        .types
+        .values()
+        .any(|t| matches!(t, TypeDef::Struct(d) if d.fields.iter().any(|f| f.double_option())));
+    if double {
+        chunks.push(Box::new(|| {
+            quote! {
+                /// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
+                fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+                where
+                    D: serde::Deserializer<'de>,
+                    T: serde::Deserialize<'de>,
+                {
+                    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+                }
+            }
+        }));
+    }
+    EmittedFile { path: "models.rs".into(), tokens: head, chunks }
+}
+
+fn emit_def(def: &TypeDef) -> TokenStream {
+    match def {
         TypeDef::Struct(d) => emit_struct(d),
         TypeDef::Enum(d) => emit_enum(d),
         TypeDef::Newtype(d) => emit_newtype(d),
@@ -16,45 +69,27 @@ pub fn emit(api: &Api) -> TokenStream {
         TypeDef::Union(d) => emit_union(d),
         TypeDef::IntEnum(d) => emit_int_enum(d),
         TypeDef::Responses(d) => emit_responses(d),
-    });
-    let items: Vec<TokenStream> = items.collect();
-    let body = quote!(#(#items)*);
-    // Import the runtime only where it is used, so the file has no unused import.
-    let uses_runtime = body.to_string().contains("runtime ::");
-    let import = uses_runtime.then(|| {
-        quote!(
-            use crate::runtime;
-        )
-    });
-    let double = api
-        .types
-        .values()
-        .any(|t| matches!(t, TypeDef::Struct(d) if d.fields.iter().any(|f| f.double_option())));
-    let nullable_fn = double.then(|| {
-        quote! {
-            /// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
-            fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-            where
-                D: serde::Deserializer<'de>,
-                T: serde::Deserialize<'de>,
-            {
-                <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-            }
-        }
-    });
-    let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
-    // Unions hold whole objects; boxing every variant would cost more than it saves.
-    let allow = unions.then(|| quote!(#![allow(clippy::large_enum_variant)]));
-    quote! {
-        //! Types of the request and response bodies, one per schema.
-        #allow
-
-        #import
-
-        #body
-
-        #nullable_fn
     }
+}
+
+/// Whether any emitted item names `runtime::` (enums, newtypes and the time types do).
+fn uses_runtime(api: &Api) -> bool {
+    fn time(t: &TypeRef) -> bool {
+        match t {
+            TypeRef::Timestamp | TypeRef::DateTime | TypeRef::Date => true,
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => time(inner),
+            _ => false,
+        }
+    }
+    api.types.values().any(|def| match def {
+        TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
+        TypeDef::Struct(d) => d.fields.iter().any(|f| time(&f.ty)) || d.additional.as_ref().is_some_and(time),
+        TypeDef::Alias(d) => time(&d.target),
+        TypeDef::Union(d) => d.variants.iter().any(|(_, t)| time(t)),
+        TypeDef::Responses(d) => {
+            d.variants.iter().any(|v| matches!(&v.body, Some(SuccessBody::Json(t)) if time(t)))
+        }
+    })
 }
 
 fn emit_struct(def: &StructDef) -> TokenStream {

@@ -1,32 +1,45 @@
 //! `queries.rs`: one query-parameter struct per operation, with setters and wire encoding.
 
+use super::EmittedFile;
 use super::types::{collect_names, doc_or, ident, ty, use_models};
 use crate::ir::{Api, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
-pub fn emit(api: &Api) -> TokenStream {
+/// Query types per chunk rendered at once (see `EmittedFile::chunks`).
+const CHUNK: usize = 100;
+
+pub fn emit(api: &Api) -> EmittedFile<'_> {
     let mut used = BTreeSet::new();
-    let mut items = Vec::new();
+    let mut with_query = Vec::new();
     for op in &api.operations {
         if let Some(q) = &op.query {
             for p in &q.params {
                 collect_names(&p.ty, &mut used);
             }
-            items.push(emit_query(op, q));
+            with_query.push((op, q));
         }
     }
     let uses = use_models(&used);
-    quote! {
+    let head = quote! {
         //! Query-parameter types: fill one in with `Default` and struct update, or with its
         //! setters, and pass it to the matching method of [`Client`](crate::Client).
 
         use crate::runtime;
         #uses
-
-        #(#items)*
-    }
+    };
+    let chunks = with_query
+        .chunks(CHUNK)
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            Box::new(move || {
+                let items = chunk.iter().map(|(op, q)| emit_query(op, q));
+                quote!(#(#items)*)
+            }) as Box<dyn Fn() -> TokenStream + '_>
+        })
+        .collect();
+    EmittedFile { path: "queries.rs".into(), tokens: head, chunks }
 }
 
 /// The Rust type of a parameter's field.
