@@ -117,12 +117,14 @@ fn fold_accent(c: char) -> Option<char> {
     Some(folded)
 }
 
-fn shorten(mut name: String) -> String {
+/// Cuts a name longer than [`MAX_LEN`], ending it with a stable hash of the full name so
+/// that two long names sharing a prefix still differ. `sep` goes before the hash: `_` for
+/// snake case, nothing for camel case.
+fn shorten(mut name: String, sep: &str) -> String {
     if name.len() > MAX_LEN {
-        // Keep a stable hash of the full name so that two long names sharing a prefix differ.
         let hash = fnv1a(&name);
         name.truncate(MAX_LEN - 9);
-        name.push_str(&format!("_{:08x}", hash as u32));
+        name.push_str(&format!("{sep}{:08x}", hash as u32));
     }
     name
 }
@@ -148,7 +150,7 @@ pub fn type_name(raw: &str) -> String {
     if RESERVED_TYPES.contains(&name.as_str()) {
         name.push_str("Model");
     }
-    shorten(name).to_upper_camel_case_preserving()
+    shorten(name, "")
 }
 
 /// `UpperCamelCase` enum variant name for a wire value.
@@ -164,7 +166,7 @@ pub fn variant_name(raw: &str) -> String {
         // `Unknown` is the fallback variant of every generated enum.
         name.push_str("Value");
     }
-    shorten(name)
+    shorten(name, "")
 }
 
 /// `snake_case` name for a field, parameter or method; escaped when it is a keyword.
@@ -176,7 +178,7 @@ pub fn snake_name(raw: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
-    shorten(name)
+    shorten(name, "_")
 }
 
 /// Whether `name` must be written as a raw identifier (`r#type`).
@@ -225,17 +227,6 @@ impl Scope {
     }
 }
 
-trait PreserveCamel {
-    fn to_upper_camel_case_preserving(self) -> String;
-}
-
-impl PreserveCamel for String {
-    /// `shorten` may leave an `_` before the hash: fold it back into camel case.
-    fn to_upper_camel_case_preserving(self) -> String {
-        if self.contains('_') { self.to_upper_camel_case() } else { self }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +257,12 @@ mod tests {
         assert_eq!(variant_name(""), "Empty");
         assert_eq!(variant_name("Unknown"), "UnknownValue");
         assert_eq!(variant_name("-"), "Symbol");
+    }
+
+    #[test]
+    fn long_camel_names_stay_camel() {
+        let v = variant_name(&"very long value ".repeat(8));
+        assert!(v.len() <= MAX_LEN && !v.contains('_'), "{v}");
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn run(opts: &Options) -> Result<()> {
         let name = doc.strip_prefix(&opts.dir).unwrap_or(doc).display().to_string();
         let started = Instant::now();
         let crate_dir = out_root.join(format!("c{i:04}"));
-        let generated = generate_quietly(doc, &crate_dir, &format!("sweep-{i:04}"));
+        let generated = generate_cmd::generate_crate(doc, &crate_dir, &format!("sweep-{i:04}"))
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"));
         let built = match (&generated, opts.generate_only) {
             (Ok(()), false) => Some(check(&crate_dir, &target_dir)),
             _ => None,
@@ -63,10 +65,6 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn generate_quietly(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
-    generate_cmd::generate_crate(spec, out, name).map(|_| ()).map_err(|e| format!("{e:#}"))
 }
 
 fn check(crate_dir: &Path, target_dir: &Path) -> Result<(), String> {

@@ -178,25 +178,8 @@ impl OpLowering<'_, '_> {
     }
 
     fn resolve_parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter, Error> {
-        let mut current = p;
-        for _ in 0..32 {
-            match current {
-                ReferenceOr::Item(param) => return Ok(param.clone()),
-                ReferenceOr::Reference { reference } => {
-                    let unresolved =
-                        || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
-                    let key = reference.strip_prefix("#/components/parameters/").ok_or_else(unresolved)?;
-                    current = self
-                        .cx
-                        .api
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.parameters.get(&unescape(key)))
-                        .ok_or_else(unresolved)?;
-                }
-            }
-        }
-        Err(Error::invalid(pointer, "$ref chain never ends"))
+        let parameters = self.cx.api.components.as_ref().map(|c| &c.parameters);
+        resolve_component(parameters, "#/components/parameters/", p, pointer)
     }
 
     fn split_params(
@@ -541,18 +524,8 @@ impl OpLowering<'_, '_> {
 
     fn body(&mut self, body: &ReferenceOr<RequestBody>) -> Result<Body, Error> {
         let pointer = ptr(self.op_ptr, &["requestBody"]);
-        let body = match body {
-            ReferenceOr::Item(b) => b.clone(),
-            ReferenceOr::Reference { reference } => {
-                let unresolved =
-                    || Error::UnresolvedRef { pointer: pointer.clone(), reference: reference.clone() };
-                let key = reference.strip_prefix("#/components/requestBodies/").ok_or_else(unresolved)?;
-                match self.cx.api.components.as_ref().and_then(|c| c.request_bodies.get(&unescape(key))) {
-                    Some(ReferenceOr::Item(b)) => b.clone(),
-                    _ => return Err(unresolved()),
-                }
-            }
-        };
+        let bodies = self.cx.api.components.as_ref().map(|c| &c.request_bodies);
+        let body = resolve_component(bodies, "#/components/requestBodies/", body, &pointer)?;
         // Prefer JSON, then forms, then anything else, in that order.
         let pick = json_content(&body.content)
             .or_else(|| media(&body.content, "application/x-www-form-urlencoded"))
@@ -627,9 +600,14 @@ impl OpLowering<'_, '_> {
             .collect();
         success.sort_by(|a, b| a.0.cmp(&b.0));
         let mut bodies = Vec::new();
+        // The media type a text or binary response asks for (`Accept`): the first one listed.
+        let mut first_media = None;
         for (code, status, response) in &success {
             let pointer = ptr(self.op_ptr, &["responses", code]);
             let response = self.resolve_response(response, &pointer)?;
+            if first_media.is_none() {
+                first_media = response.content.keys().next().map(|media| essence(media));
+            }
             bodies.push((*status, self.success_body(&response, &pointer)?));
         }
         let mut distinct: Vec<&Option<SuccessBody>> = Vec::new();
@@ -643,9 +621,11 @@ impl OpLowering<'_, '_> {
             [Some(only)] => {
                 return Ok(Some(match only {
                     SuccessBody::Json(t) => Response::Json(t.clone()),
-                    SuccessBody::Text => Response::Text(self.media_of(&success, "text/plain")),
+                    SuccessBody::Text => {
+                        Response::Text(first_media.unwrap_or_else(|| "text/plain".to_owned()))
+                    }
                     SuccessBody::Bytes => {
-                        Response::Bytes(self.media_of(&success, "application/octet-stream"))
+                        Response::Bytes(first_media.unwrap_or_else(|| "application/octet-stream".to_owned()))
                     }
                 }));
             }
@@ -667,40 +647,13 @@ impl OpLowering<'_, '_> {
         Ok(Some(Response::Several(name)))
     }
 
-    /// The media type a text or binary success response asks for (`Accept`).
-    fn media_of(
-        &self,
-        success: &[(String, Option<u16>, &ReferenceOr<OaResponse>)],
-        fallback: &str,
-    ) -> String {
-        for (code, _, response) in success {
-            let pointer = ptr(self.op_ptr, &["responses", code]);
-            if let Ok(r) = self.resolve_response(response, &pointer)
-                && let Some((media, _)) = r.content.iter().next()
-            {
-                return essence(media);
-            }
-        }
-        fallback.to_owned()
-    }
-
     fn resolve_response(
         &self,
         response: &ReferenceOr<OaResponse>,
         pointer: &str,
     ) -> Result<OaResponse, Error> {
-        match response {
-            ReferenceOr::Item(r) => Ok(r.clone()),
-            ReferenceOr::Reference { reference } => {
-                let unresolved =
-                    || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
-                let key = reference.strip_prefix("#/components/responses/").ok_or_else(unresolved)?;
-                match self.cx.api.components.as_ref().and_then(|c| c.responses.get(&unescape(key))) {
-                    Some(ReferenceOr::Item(r)) => Ok(r.clone()),
-                    _ => Err(unresolved()),
-                }
-            }
-        }
+        let responses = self.cx.api.components.as_ref().map(|c| &c.responses);
+        resolve_component(responses, "#/components/responses/", response, pointer)
     }
 
     /// The body of one response: JSON (typed), text, bytes, or none.
@@ -826,6 +779,29 @@ impl OpLowering<'_, '_> {
             _ => None,
         }
     }
+}
+
+/// Resolves a component `$ref` (`#/components/<kind>/<name>`), following chains of
+/// references, or returns the item itself.
+fn resolve_component<T: Clone>(
+    components: Option<&indexmap::IndexMap<String, ReferenceOr<T>>>,
+    prefix: &str,
+    item: &ReferenceOr<T>,
+    pointer: &str,
+) -> Result<T, Error> {
+    let mut current = item;
+    for _ in 0..32 {
+        match current {
+            ReferenceOr::Item(value) => return Ok(value.clone()),
+            ReferenceOr::Reference { reference } => {
+                let unresolved =
+                    || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
+                let key = reference.strip_prefix(prefix).ok_or_else(unresolved)?;
+                current = components.and_then(|c| c.get(&unescape(key))).ok_or_else(unresolved)?;
+            }
+        }
+    }
+    Err(Error::invalid(pointer, "$ref chain never ends"))
 }
 
 /// The variant name for a success status: `Ok` for 200, `Created` for 201, and so on.

@@ -64,9 +64,9 @@ pub(crate) fn lower_named(
             any.additional_properties.as_ref(),
             pointer,
         )?),
-        SchemaKind::AllOf { all_of } if typed_members(cx, all_of).len() == 1 => {
+        SchemaKind::AllOf { all_of } if typed_members(all_of).len() == 1 => {
             // One real member among annotations (`description`, `nullable`): it is that member.
-            let only = typed_members(cx, all_of).into_iter().next().cloned();
+            let only = typed_members(all_of).into_iter().next().cloned();
             match only {
                 Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
                 None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
@@ -127,7 +127,7 @@ pub(crate) fn type_of(
         SchemaKind::Any(any) => !any.properties.is_empty(),
         SchemaKind::AllOf { all_of } => {
             // An allOf of one real member and annotations is that member's type.
-            let typed = typed_members(cx, all_of);
+            let typed = typed_members(all_of);
             if let [only] = typed.as_slice() {
                 let only = (*only).clone();
                 return type_of(cx, &only, context, &ptr(pointer, &["allOf", "0"]));
@@ -493,7 +493,7 @@ fn is_annotation(schema: &Schema) -> bool {
 }
 
 /// The members of an allOf that carry a type (references, or schemas that are more than annotations).
-fn typed_members<'s>(_cx: &Lowerer<'_>, parts: &'s [ReferenceOr<Schema>]) -> Vec<&'s ReferenceOr<Schema>> {
+fn typed_members(parts: &[ReferenceOr<Schema>]) -> Vec<&ReferenceOr<Schema>> {
     parts
         .iter()
         .filter(|p| match p {
