@@ -2,10 +2,11 @@
 //!
 //! The pipeline is `load → lower → emit → render`: [`load::parse`] reads YAML or JSON
 //! into `openapiv3` types, [`lower::lower`] resolves names and references into the plain
-//! [`ir`], the emitters produce one token stream per file with `quote!`, and rendering
-//! formats them with `prettyplease`. Nothing here touches the disk: [`generate`] returns
-//! the files and `xtask` writes them. Every failure is an [`Error`] naming the JSON
-//! pointer or operation at fault; no input makes the generator panic.
+//! [`ir`], the emitters produce each file's tokens with `quote!`, a chunk of items at a
+//! time, and rendering formats the chunks with `prettyplease` on the available cores.
+//! Nothing here touches the disk: [`generate`] returns the files and `xtask` writes them.
+//! Every failure is an [`Error`] naming the JSON pointer or operation at fault; no input
+//! makes the generator panic.
 #![deny(missing_docs)]
 
 mod docs;
@@ -52,15 +53,32 @@ impl Options {
 /// The output is deterministic: the same document gives byte-identical files, and reordering
 /// the document's maps does not reorder them.
 pub fn generate(text: &str, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
-    let document = load::parse(text)?;
+    generate_from(load::parse(text)?, options)
+}
+
+/// [`generate`] from a document already loaded (to read more of it first, such as its
+/// servers). The document is dropped as soon as it is lowered, which keeps the memory
+/// peak down on large documents.
+pub fn generate_from(document: load::Document, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
+    let mut files = Vec::new();
+    generate_each(document, options, |file| files.push(file))?;
+    Ok(files)
+}
+
+/// [`generate_from`], handing each file to `each` as soon as it is rendered, so that a
+/// caller writing them to disk never holds more than one file's text.
+pub fn generate_each(
+    document: load::Document,
+    options: &Options,
+    mut each: impl FnMut(GeneratedFile),
+) -> Result<(), Error> {
     let api = lower::lower(&document)?;
     drop(document);
     let header = options.header();
-    // Each file is rendered as soon as it is emitted, so only one file's tokens are alive
-    // at a time.
-    let mut files = Vec::new();
+    // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
+    // time (see `render`), so only a few chunks' tokens are alive at once.
     for emitter in emit::emitters(&api) {
-        files.push(render::render(emitter(&api, &options.source), &header)?);
+        each(render::render(emitter(&api, &options.source), &header)?);
     }
-    Ok(files)
+    Ok(())
 }

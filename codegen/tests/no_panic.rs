@@ -126,6 +126,16 @@ fn count(v: &Value) -> usize {
     }
 }
 
+/// A panic caught inside the loader is an error for the user, but a failure here.
+fn no_internal_panic(
+    result: Result<Vec<codegen::GeneratedFile>, codegen::Error>,
+) -> Result<(), TestCaseError> {
+    if let Err(e) = result {
+        prop_assert!(!e.to_string().contains(codegen::load::INTERNAL), "{e}");
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -139,10 +149,44 @@ proptest! {
             let mut target = at.index(count(&doc).max(1));
             apply(&mut doc, &mut target, m);
         }
-        let text = serde_json::to_string(&doc).expect("serialises");
-        let options = codegen::Options { source: "fuzz.json".into(), command: "test".into() };
-        // Either outcome is fine; a panic fails the test.
-        let _ = codegen::generate(&text, &options);
+        let options = codegen::Options { source: "fuzz".into(), command: "test".into() };
+        // Both loaders, JSON and YAML. Either outcome is fine; a panic fails the test.
+        let json = serde_json::to_string(&doc).expect("serialises");
+        no_internal_panic(codegen::generate(&json, &options))?;
+        let yaml = serde_yaml::to_string(&doc).expect("serialises");
+        no_internal_panic(codegen::generate(&yaml, &options))?;
+    }
+
+    #[test]
+    fn edited_yaml_text_never_panics(
+        seed in 0..SEEDS.len(),
+        edits in prop::collection::vec(
+            (any::<prop::sample::Index>(), 0..3usize, "[\\[\\]{}:,?*&!|>'\"#%@ \n\t-]{1,3}|\\PC{1,3}"),
+            1..8,
+        ),
+    ) {
+        // Text-level damage the value-level mutations cannot make: broken indentation,
+        // stray flow or block indicators, anchors and aliases, cut-off scalars.
+        let mut text = SEEDS[seed].to_owned();
+        for (at, kind, piece) in &edits {
+            let mut pos = at.index(text.len().max(1));
+            while pos > 0 && !text.is_char_boundary(pos) {
+                pos -= 1;
+            }
+            match kind {
+                0 => text.insert_str(pos, piece),
+                1 => {
+                    let mut end = (pos + piece.len() * 7).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    text.replace_range(pos..end, "");
+                }
+                _ => text.truncate(pos),
+            }
+        }
+        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into() };
+        no_internal_panic(codegen::generate(&text, &options))?;
     }
 
     #[test]

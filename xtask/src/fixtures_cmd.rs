@@ -32,7 +32,7 @@ pub fn run() -> Result<()> {
         let name = format!("fixture-{stem}");
         let dir = out_root.join(&stem);
         let started = Instant::now();
-        generate_cmd::run(spec, &dir, &name)?;
+        generate_cmd::run(spec, &dir, &name, false)?;
         let manifest = dir.join("Cargo.toml");
         let mut steps: Vec<(&str, Vec<&str>)> = vec![
             ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),

@@ -1,33 +1,87 @@
-//! `cargo xtask generate --spec FILE --out DIR --name CRATE`: a standalone client crate
-//! from any OpenAPI 3.0 document. The crate gets its own copy of the hand-written runtime
-//! and a `Cargo.toml` whose dependencies are the runtime's, resolved from this workspace.
+//! `cargo xtask generate --spec FILE --out DIR --name CRATE [--stats]`: a standalone client
+//! crate from any OpenAPI 3.0 document. The crate gets its own copy of the hand-written
+//! runtime and a `Cargo.toml` whose dependencies are the runtime's, resolved from this
+//! workspace. `--stats` prints one JSON line instead of the summary: the sizes of the
+//! document and of the output, the time taken and the process's peak RSS (Linux only).
 
 use crate::{project_root, write};
 use anyhow::{Context, Result, bail};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-pub fn run(spec: &Path, out: &Path, name: &str) -> Result<()> {
-    let files = generate_crate(spec, out, name)?;
-    eprintln!("wrote crate {name} to {} ({files} generated files)", out.display());
+pub fn run(spec: &Path, out: &Path, name: &str, stats: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let generated = generate_crate(spec, out, name)?;
+    if !stats {
+        eprintln!("wrote crate {name} to {} ({} generated files)", out.display(), generated.files);
+        return Ok(());
+    }
+    let stats = serde_json::json!({
+        "doc_bytes": generated.doc_bytes,
+        "files": generated.files,
+        "lines": generated.lines,
+        "bytes": generated.bytes,
+        "secs": started.elapsed().as_secs_f64(),
+        "peak_rss_kb": peak_rss_kb(),
+    });
+    println!("{stats}");
     Ok(())
 }
 
-/// Writes the crate and returns how many generated files it has.
-pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<usize> {
+/// What [`generate_crate`] wrote.
+pub struct Generated {
+    /// Size of the document's text.
+    pub doc_bytes: usize,
+    /// Generated files (the copied runtime not counted), their lines and bytes.
+    pub files: usize,
+    pub lines: usize,
+    pub bytes: usize,
+}
+
+/// `VmHWM` of this process, in KiB (`None` where `/proc` does not say).
+fn peak_rss_kb() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Writes the crate.
+pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         bail!("crate name {name:?} must be ASCII letters, digits, `-` or `_`");
     }
     let text = fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
+    let doc_bytes = text.len();
     let options = codegen::Options {
         source: spec.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         command: "cargo xtask generate".to_owned(),
     };
-    let files =
-        codegen::generate(&text, &options).with_context(|| format!("generating from {}", spec.display()))?;
-    let generated: BTreeMap<String, String> = files.into_iter().map(|f| (f.path, f.contents)).collect();
-    let has_queries = generated.contains_key("queries.rs");
+    let generating = || format!("generating from {}", spec.display());
+    let document = codegen::load::parse(&text).with_context(generating)?;
+    // The copied runtime's one API-specific file, rewritten for this document.
+    let defaults = defaults_rs(&document.servers, name);
+    // Everything needed is in the loaded document: free the text before generating.
+    drop(text);
+    // Each generated file is written as soon as it is rendered, so that only one file's
+    // text is held at a time.
+    let src = out.join("src");
+    let generated_dir = src.join("generated");
+    let mut generated = BTreeSet::new();
+    let mut written = Ok(());
+    let (mut lines, mut bytes) = (0, 0);
+    codegen::generate_each(document, &options, |file| {
+        if written.is_ok() {
+            written = write::put(&generated_dir, &file.path, &file.contents);
+        }
+        lines += file.contents.lines().count();
+        bytes += file.contents.len();
+        generated.insert(file.path);
+    })
+    .with_context(generating)?;
+    written?;
+    write::remove_orphans(&generated_dir, &generated)?;
+    let has_queries = generated.contains("queries.rs");
 
     let root = project_root();
     let runtime_dir = root.join("generated-client/src/runtime");
@@ -40,24 +94,19 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<usize> {
         }
     }
 
-    // The copied runtime's one API-specific file, rewritten for this document.
-    let document = codegen::load::parse(&text)?;
-    runtime.insert("defaults.rs".to_owned(), defaults_rs(&document, name));
+    runtime.insert("defaults.rs".to_owned(), defaults);
 
-    let src = out.join("src");
-    write::sync(&src.join("generated"), &generated)?;
     write::sync(&src.join("runtime"), &runtime)?;
     fs::write(src.join("lib.rs"), lib_rs(name, &options.source, has_queries))?;
     fs::write(out.join("Cargo.toml"), cargo_toml(&root, name)?)?;
-    Ok(generated.len())
+    Ok(Generated { doc_bytes, files: generated.len(), lines, bytes })
 }
 
 /// `runtime/defaults.rs` for another API: its first server as the base URL, environment
 /// variables named after the crate, no rate limit (none is known) and credentials optional
 /// (each operation says which scheme it needs).
-fn defaults_rs(document: &openapiv3::OpenAPI, name: &str) -> String {
-    let base_url = document
-        .servers
+fn defaults_rs(servers: &[openapiv3::Server], name: &str) -> String {
+    let base_url = servers
         .first()
         .map(|server| {
             let mut url = server.url.clone();

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
-  cargo xtask generate --spec FILE --out DIR --name CRATE
+  cargo xtask generate --spec FILE --out DIR --name CRATE [--stats]
   cargo xtask fixtures
   cargo xtask sweep DIR [--generate-only] [--limit N]
   cargo xtask bench [--smoke]";
@@ -53,8 +53,13 @@ fn run(args: Vec<String>) -> Result<()> {
             let mut spec = None;
             let mut out = None;
             let mut name = None;
+            let mut stats = false;
             let mut it = rest.iter();
             while let Some(flag) = it.next() {
+                if flag == "--stats" {
+                    stats = true;
+                    continue;
+                }
                 let value = it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
                 match flag.as_str() {
                     "--spec" => spec = Some(PathBuf::from(value)),
@@ -64,7 +69,7 @@ fn run(args: Vec<String>) -> Result<()> {
                 }
             }
             match (spec, out, name) {
-                (Some(spec), Some(out), Some(name)) => generate_cmd::run(&spec, &out, &name),
+                (Some(spec), Some(out), Some(name)) => generate_cmd::run(&spec, &out, &name, stats),
                 _ => bail!("generate needs --spec, --out and --name\n{USAGE}"),
             }
         }

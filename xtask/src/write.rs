@@ -2,7 +2,7 @@
 //! or (in check mode) only report the difference.
 
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,18 +43,34 @@ pub fn diff(dir: &Path, files: &BTreeMap<String, String>) -> Result<Diff> {
 /// Makes `dir` hold exactly `files`: writes changed files only, deletes orphans.
 pub fn sync(dir: &Path, files: &BTreeMap<String, String>) -> Result<Diff> {
     let d = diff(dir, files)?;
-    for path in &d.stale {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let rel = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
-        let contents = files.get(&rel).map(String::as_str).unwrap_or_default();
-        fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    for (rel, contents) in files {
+        put(dir, rel, contents)?;
     }
-    for path in &d.orphans {
-        fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
-    }
+    remove_orphans(dir, &files.keys().cloned().collect())?;
     Ok(d)
+}
+
+/// Writes one file below `dir` unless it already holds `contents`.
+pub fn put(dir: &Path, rel: &str, contents: &str) -> Result<()> {
+    let path = dir.join(rel);
+    if fs::read(&path).is_ok_and(|existing| existing == contents.as_bytes()) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Deletes the `.rs` files below `dir` that are not in `keep` (relative paths).
+pub fn remove_orphans(dir: &Path, keep: &BTreeSet<String>) -> Result<()> {
+    for path in rust_files(dir)? {
+        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        if !keep.contains(&rel) {
+            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -18,8 +18,12 @@ pub struct EmittedFile<'a> {
     pub tokens: TokenStream,
     /// More items, built one chunk at a time as the file is rendered, so that a large
     /// file's tokens are never all alive at once. The text is the same as in one piece.
-    pub chunks: Vec<Box<dyn Fn() -> TokenStream + 'a>>,
+    pub chunks: Vec<Chunk<'a>>,
 }
+
+/// Builds one chunk of a file's items. `Send + Sync` so that chunks can be rendered on
+/// several threads; the tokens themselves never leave the thread that builds them.
+pub type Chunk<'a> = Box<dyn Fn() -> TokenStream + Send + Sync + 'a>;
 
 impl EmittedFile<'_> {
     fn whole(path: &str, tokens: TokenStream) -> Self {
@@ -36,7 +40,7 @@ pub fn emitters(api: &Api) -> Vec<Emitter> {
     if has_queries(api) {
         out.push(|api, _| queries::emit(api));
     }
-    out.push(|api, _| EmittedFile::whole("operations.rs", operations::emit(api)));
+    out.push(|api, _| operations::emit(api));
     out
 }
 

@@ -1,7 +1,7 @@
 //! `models.rs`: structs, enums, newtypes, aliases and unions for the document's schemas.
 
-use super::EmittedFile;
 use super::types::{doc_or, ident, ty};
+use super::{Chunk, EmittedFile};
 use crate::ir::TypeRef;
 use crate::ir::{
     AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, ResponsesDef, StructDef, SuccessBody, TypeDef, UnionDef,
@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Types per chunk rendered at once: bounds the tokens alive while rendering a large file.
-const CHUNK: usize = 200;
+const CHUNK: usize = 100;
 
 pub fn emit(api: &Api) -> EmittedFile<'_> {
     // Import the runtime only where it is used, so the file has no unused import.
@@ -29,14 +29,14 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         #import
     };
     let defs: Vec<&TypeDef> = api.types.values().collect();
-    let mut chunks: Vec<Box<dyn Fn() -> TokenStream + '_>> = defs
+    let mut chunks: Vec<Chunk<'_>> = defs
         .chunks(CHUNK)
         .map(|chunk| {
             let chunk = chunk.to_vec();
             Box::new(move || {
                 let items = chunk.iter().map(|def| emit_def(def));
                 quote!(#(#items)*)
-            }) as Box<dyn Fn() -> TokenStream + '_>
+            }) as Chunk<'_>
         })
         .collect();
     let double = api

@@ -3,6 +3,7 @@
 //! decoding and error mapping are the runtime's job.
 
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
+use super::{Chunk, EmittedFile};
 use crate::ir::{
     Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, PathStyle, Response,
     SuccessBody, TypeDef, TypeRef,
@@ -11,7 +12,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
-pub fn emit(api: &Api) -> TokenStream {
+/// Operations per chunk rendered at once (see `EmittedFile::chunks`): each chunk of methods
+/// is its own `impl Client` block, so a document with at most this many operations has one.
+const CHUNK: usize = 100;
+
+pub fn emit(api: &Api) -> EmittedFile<'_> {
     let mut used = BTreeSet::new();
     let mut queries = BTreeSet::new();
     for op in &api.operations {
@@ -47,26 +52,46 @@ pub fn emit(api: &Api) -> TokenStream {
             use runtime::QueryValue as _;
         )
     });
-
-    let methods = api.operations.iter().map(|op| emit_method(api, op));
-    let builders = api.operations.iter().map(emit_request_fn);
-    let pages = api.pages.values().map(emit_page);
-    quote! {
+    let head = quote! {
         //! The API's operations, as methods on [`Client`](crate::Client).
 
         use crate::runtime::{self, Client, Error};
         #query_value
         #uses
         #query_uses
+    };
 
-        impl Client {
-            #(#methods)*
-        }
-
-        #(#builders)*
-
-        #(#pages)*
+    // The methods (an `impl Client` block per chunk, and an empty one when there are no
+    // operations), then the request builders, then the `Page` impls.
+    let mut chunks: Vec<Chunk<'_>> = Vec::new();
+    if api.operations.is_empty() {
+        chunks.push(Box::new(|| quote!(impl Client {})));
     }
+    for ops in api.operations.chunks(CHUNK) {
+        chunks.push(Box::new(move || {
+            let methods = ops.iter().map(|op| emit_method(api, op));
+            quote! {
+                impl Client {
+                    #(#methods)*
+                }
+            }
+        }));
+    }
+    for ops in api.operations.chunks(CHUNK) {
+        chunks.push(Box::new(move || {
+            let builders = ops.iter().map(emit_request_fn);
+            quote!(#(#builders)*)
+        }));
+    }
+    let pages: Vec<&PageImpl> = api.pages.values().collect();
+    for pages in pages.chunks(CHUNK) {
+        let pages = pages.to_vec();
+        chunks.push(Box::new(move || {
+            let pages = pages.iter().map(|page| emit_page(page));
+            quote!(#(#pages)*)
+        }));
+    }
+    EmittedFile { path: "operations.rs".into(), tokens: head, chunks }
 }
 
 /// `(arguments with types, argument names)` of an operation, in signature order.

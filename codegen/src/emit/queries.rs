@@ -1,14 +1,16 @@
 //! `queries.rs`: one query-parameter struct per operation, with setters and wire encoding.
 
-use super::EmittedFile;
 use super::types::{collect_names, doc_or, ident, ty, use_models};
+use super::{Chunk, EmittedFile};
 use crate::ir::{Api, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
-/// Query types per chunk rendered at once (see `EmittedFile::chunks`).
-const CHUNK: usize = 100;
+/// Query types per chunk rendered at once (see `EmittedFile::chunks`). Fewer than the
+/// models per chunk: a query type (struct, setters, wire encoding) is the largest item,
+/// and a chunk per core is alive at once.
+const CHUNK: usize = 50;
 
 pub fn emit(api: &Api) -> EmittedFile<'_> {
     let mut used = BTreeSet::new();
@@ -36,7 +38,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
             Box::new(move || {
                 let items = chunk.iter().map(|(op, q)| emit_query(op, q));
                 quote!(#(#items)*)
-            }) as Box<dyn Fn() -> TokenStream + '_>
+            }) as Chunk<'_>
         })
         .collect();
     EmittedFile { path: "queries.rs".into(), tokens: head, chunks }

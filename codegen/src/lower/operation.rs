@@ -8,6 +8,7 @@ use crate::ir::{
     PathParam, PathStyle, QueryEncoding, QueryParam, QueryType, Response, ResponsesDef, StatusVariant,
     SuccessBody, TypeDef, TypeRef,
 };
+use crate::load::{Document, Part};
 use crate::names::{self, Scope};
 use openapiv3::{
     MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody,
@@ -28,7 +29,7 @@ pub(crate) fn lower_operations(
     cx: &mut Lowerer<'_>,
 ) -> Result<(Vec<Operation>, BTreeMap<String, PageImpl>), Error> {
     let api = cx.api;
-    let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> = api.paths.paths.iter().collect();
+    let mut paths: Vec<(&String, &crate::load::Part)> = api.paths.iter().collect();
     paths.sort_by(|a, b| a.0.cmp(b.0));
 
     let mut methods = Scope::with_reserved(RESERVED_METHODS);
@@ -37,7 +38,8 @@ pub(crate) fn lower_operations(
     let mut pages = BTreeMap::new();
     for (path, item) in paths {
         let item_ptr = ptr("/paths", &[path]);
-        let item = match item {
+        // One path item read at a time, dropped once lowered.
+        let item = match api.read_path_item(*item, &item_ptr)? {
             ReferenceOr::Item(item) => item,
             ReferenceOr::Reference { .. } => {
                 return Err(Error::unsupported(item_ptr, "path items given by $ref: inline them"));
@@ -178,8 +180,7 @@ impl OpLowering<'_, '_> {
     }
 
     fn resolve_parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter, Error> {
-        let parameters = self.cx.api.components.as_ref().map(|c| &c.parameters);
-        resolve_component(parameters, "#/components/parameters/", p, pointer)
+        resolve_component(self.cx.api, &self.cx.api.components.parameters, "parameters", p, pointer)
     }
 
     fn split_params(
@@ -302,7 +303,7 @@ impl OpLowering<'_, '_> {
                 None => return Ok(None),
             },
         };
-        let schemes = self.cx.api.components.as_ref().map(|c| &c.security_schemes);
+        let schemes = Some(&self.cx.api.components.security_schemes);
         let mut alternatives = Vec::new();
         for (i, requirement) in requirements.iter().enumerate() {
             let mut set = Vec::new();
@@ -518,14 +519,19 @@ impl OpLowering<'_, '_> {
     fn schema_of(&self, schema: &ReferenceOr<Schema>, pointer: &str) -> Result<Schema, Error> {
         match schema {
             ReferenceOr::Item(s) => Ok(s.clone()),
-            ReferenceOr::Reference { reference } => Ok(self.cx.resolve_schema(reference, pointer)?.1.clone()),
+            ReferenceOr::Reference { reference } => Ok(self.cx.resolve_schema(reference, pointer)?.1),
         }
     }
 
     fn body(&mut self, body: &ReferenceOr<RequestBody>) -> Result<Body, Error> {
         let pointer = ptr(self.op_ptr, &["requestBody"]);
-        let bodies = self.cx.api.components.as_ref().map(|c| &c.request_bodies);
-        let body = resolve_component(bodies, "#/components/requestBodies/", body, &pointer)?;
+        let body = resolve_component(
+            self.cx.api,
+            &self.cx.api.components.request_bodies,
+            "requestBodies",
+            body,
+            &pointer,
+        )?;
         // Prefer JSON, then forms, then anything else, in that order.
         let pick = json_content(&body.content)
             .or_else(|| media(&body.content, "application/x-www-form-urlencoded"))
@@ -652,8 +658,7 @@ impl OpLowering<'_, '_> {
         response: &ReferenceOr<OaResponse>,
         pointer: &str,
     ) -> Result<OaResponse, Error> {
-        let responses = self.cx.api.components.as_ref().map(|c| &c.responses);
-        resolve_component(responses, "#/components/responses/", response, pointer)
+        resolve_component(self.cx.api, &self.cx.api.components.responses, "responses", response, pointer)
     }
 
     /// The body of one response: JSON (typed), text, bytes, or none.
@@ -782,23 +787,26 @@ impl OpLowering<'_, '_> {
 }
 
 /// Resolves a component `$ref` (`#/components/<kind>/<name>`), following chains of
-/// references, or returns the item itself.
-fn resolve_component<T: Clone>(
-    components: Option<&indexmap::IndexMap<String, ReferenceOr<T>>>,
-    prefix: &str,
+/// references and reading the component it ends at, or returns the item itself.
+fn resolve_component<T: Clone + serde::de::DeserializeOwned>(
+    doc: &Document,
+    components: &indexmap::IndexMap<String, Part>,
+    kind: &str,
     item: &ReferenceOr<T>,
     pointer: &str,
 ) -> Result<T, Error> {
-    let mut current = item;
+    let prefix = format!("#/components/{kind}/");
+    let mut current = match item {
+        ReferenceOr::Item(value) => return Ok(value.clone()),
+        ReferenceOr::Reference { reference } => reference.clone(),
+    };
     for _ in 0..32 {
-        match current {
-            ReferenceOr::Item(value) => return Ok(value.clone()),
-            ReferenceOr::Reference { reference } => {
-                let unresolved =
-                    || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.clone() };
-                let key = reference.strip_prefix(prefix).ok_or_else(unresolved)?;
-                current = components.and_then(|c| c.get(&unescape(key))).ok_or_else(unresolved)?;
-            }
+        let unresolved = || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: current.clone() };
+        let key = unescape(current.strip_prefix(&prefix).ok_or_else(unresolved)?);
+        let part = components.get(&key).ok_or_else(unresolved)?;
+        match doc.read_component::<T>(*part, &ptr(&format!("/components/{kind}"), &[&key]))? {
+            ReferenceOr::Item(value) => return Ok(value),
+            ReferenceOr::Reference { reference } => current = reference,
         }
     }
     Err(Error::invalid(pointer, "$ref chain never ends"))

@@ -267,7 +267,7 @@ fn struct_def(
         let (data, doc) = match prop {
             ReferenceOr::Item(s) => (s.schema_data.clone(), field_doc(s)),
             ReferenceOr::Reference { reference } => {
-                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data.clone(), None)
+                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data, None)
             }
         };
         fields.push(Field {
@@ -300,8 +300,12 @@ fn merge_all_of(
 ) -> Result<(), Error> {
     for (i, part) in parts.iter().enumerate() {
         let part_ptr = ptr(pointer, &[&i.to_string()]);
+        let resolved;
         let schema = match part {
-            ReferenceOr::Reference { reference } => cx.resolve_schema(reference, &part_ptr)?.1,
+            ReferenceOr::Reference { reference } => {
+                resolved = cx.resolve_schema(reference, &part_ptr)?.1;
+                &resolved
+            }
             ReferenceOr::Item(s) => s,
         };
         if is_annotation(schema) {
