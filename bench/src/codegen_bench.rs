@@ -52,6 +52,8 @@ pub fn child(path: &Path, runs: usize) {
     let mut secs = Vec::new();
     let mut files = Vec::new();
     for _ in 0..runs.max(1) {
+        // The last run's output goes first, so that it does not count toward this run's peak.
+        drop(std::mem::take(&mut files));
         let start = Instant::now();
         files = codegen::generate(&text, &options).expect("the generator accepts the document");
         secs.push(start.elapsed().as_secs_f64());
@@ -96,7 +98,7 @@ pub fn run(smoke: bool, work_dir: &Path) -> Report {
     let spec_text = std::fs::read_to_string(&spec_path).expect("read spec/conversocial-v1.3.yaml");
     let spec_ops = count_operations(&spec_text);
     let (min_bytes, min_ops, spec_runs, large_runs) =
-        if smoke { (60_000, 20, 3, 2) } else { (5_000_000, 1_000, 31, 5) };
+        if smoke { (60_000, 20, 3, 2) } else { (10_000_000, 2_000, 31, 5) };
     let synth = synthesize(min_bytes, min_ops);
     std::fs::create_dir_all(work_dir).expect("create the work folder");
     let large_path = work_dir.join("large-openapi.yaml");
@@ -137,8 +139,8 @@ pub fn run(smoke: bool, work_dir: &Path) -> Report {
             ),
             secs(large_t.median),
             large_t.spread(secs),
-            "≤ 30 s",
-            Status::check(large_t.median <= 30.0),
+            "≤ 2 s for 10 MB",
+            Status::check(large_t.median <= 2.0 * synth.text.len() as f64 / 10e6),
         ),
         Row::new(
             "time per operation, synthesized ÷ spec/ (linear scaling)",
@@ -155,13 +157,13 @@ pub fn run(smoke: bool, work_dir: &Path) -> Report {
         Row::new(
             "peak RSS while generating, synthesized document",
             format!(
-                "{:.0} MiB peak, {:.0} MiB above the loaded text = {mem_ratio:.0}× the document",
+                "{:.0} MiB peak, {:.0} MiB above the loaded text = {mem_ratio:.1}× the document",
                 mib(large.hwm_kb as f64),
                 mib(growth_kb)
             ),
             format!("spec/: {:.1} MiB peak", mib(spec.hwm_kb as f64)),
-            "≤ 100× the document",
-            Status::check(mem_ratio <= 100.0),
+            "≤ 10× the document",
+            Status::check(mem_ratio <= 10.0),
         ),
         Row::info(
             "synthesized document by stage (one run): load, lower, emit + render",
@@ -183,7 +185,7 @@ pub fn run(smoke: bool, work_dir: &Path) -> Report {
         "`codegen::generate` (load → lower → emit → render) timed in a fresh release child per document: \
          {spec_runs} runs on spec/, {large_runs} on the synthesized document ({} resources × list/create/get/delete, \
          each with ~18 properties, enums, a fields enum, sort fields, range filters and response examples; written to \
-         {}). The budgets in this section are set here: issue #6 names no figure for code generation.",
+         {}). The 2 s and 10× targets are issue #5's (scaled to the document's size for the time); the others are set here.",
         synth.resources,
         large_path.display()
     )];

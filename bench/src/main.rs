@@ -27,6 +27,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: bench <decode|overhead|stream|export|codegen> [--smoke] [--work-dir DIR]
        bench stream-child BASE_URL ITEMS
        bench codegen-child FILE RUNS
+       bench synth MIN_BYTES MIN_OPERATIONS OUT_FILE
        bench decode-profile <baseline|runtime|plain|scan> CALLS
        bench overhead-profile <raw|generated> <tags|conversations> N";
 
@@ -58,6 +59,20 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             };
+        }
+        ("synth", [bytes, ops, out]) => {
+            let synth = codegen_bench::synthesize(
+                bytes.parse().expect("MIN_BYTES must be a number"),
+                ops.parse().expect("MIN_OPERATIONS must be a number"),
+            );
+            std::fs::write(out, &synth.text).expect("write the synthesized document");
+            eprintln!(
+                "{} bytes, {} operations, {} schemas",
+                synth.text.len(),
+                synth.operations,
+                synth.schemas
+            );
+            return ExitCode::SUCCESS;
         }
         ("codegen-child", [file, runs]) => {
             codegen_bench::child(&PathBuf::from(file), runs.parse().expect("RUNS must be a number"));

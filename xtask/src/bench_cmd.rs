@@ -211,6 +211,38 @@ fn release_generate(
     Ok(())
 }
 
+/// `cargo check` of the crate generated from the synthesized document: once with its
+/// dependencies (its own target dir, kept between runs), then the crate alone.
+fn check_large_client(target_dir: &Path, crate_dir: &Path, extra: &mut Vec<Value>) -> Result<()> {
+    let large_target = target_dir.join("bench-large-client");
+    let check = || {
+        let mut c = Command::new(cargo());
+        c.args(["check", "-q"]).env("CARGO_TARGET_DIR", &large_target).current_dir(crate_dir);
+        c
+    };
+    eprintln!("    timing `cargo check` of {} (dependencies, then the crate alone)", crate_dir.display());
+    let (first, _, _, ok) = time_command(1, check)?;
+    if !ok {
+        bail!("`cargo check` of the crate generated from the synthesized document failed");
+    }
+    // Make the crate itself stale, nothing else.
+    let lib = crate_dir.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).with_context(|| format!("reading {}", lib.display()))?;
+    std::fs::write(&lib, text).with_context(|| format!("touching {}", lib.display()))?;
+    let (alone, _, _, ok) = time_command(1, check)?;
+    if !ok {
+        bail!("re-checking the crate generated from the synthesized document failed");
+    }
+    extra.push(json!({
+        "metric": "`cargo check` of the crate generated from the synthesized document: the crate alone (first run with its dependencies)",
+        "value": format!("{:.0} s", alone.as_secs_f64()),
+        "spread": format!("one run each; {:.0} s with the dependencies", first.as_secs_f64()),
+        "target": "–",
+        "status": "info",
+    }));
+    Ok(())
+}
+
 /// Full mode: the commands users run, end to end, and a clean build of the client.
 fn end_to_end(root: &Path, target_dir: &Path, work_dir: &Path, report: &mut Value) -> Result<()> {
     let mut extra = Vec::new();
@@ -251,6 +283,7 @@ fn end_to_end(root: &Path, target_dir: &Path, work_dir: &Path, report: &mut Valu
         "status": if median <= Duration::from_secs(60) { "pass" } else { "miss" },
     }));
     release_generate(root, target_dir, &spec, &out, &mut extra)?;
+    check_large_client(target_dir, &out, &mut extra)?;
 
     let clean = target_dir.join("bench-clean-build");
     if clean.exists() {

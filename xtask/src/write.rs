@@ -53,13 +53,32 @@ pub fn sync(dir: &Path, files: &BTreeMap<String, String>) -> Result<Diff> {
 /// Writes one file below `dir` unless it already holds `contents`.
 pub fn put(dir: &Path, rel: &str, contents: &str) -> Result<()> {
     let path = dir.join(rel);
-    if fs::read(&path).is_ok_and(|existing| existing == contents.as_bytes()) {
+    if holds(&path, contents.as_bytes()) {
         return Ok(());
     }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
     fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Whether the file at `path` holds exactly `contents`, read a block at a time (a large
+/// generated file is not read into memory whole).
+fn holds(path: &Path, contents: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs::File::open(path) else { return false };
+    if file.metadata().map(|m| m.len()).ok() != Some(contents.len() as u64) {
+        return false;
+    }
+    let mut block = vec![0; 64 * 1024];
+    let mut rest = contents;
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && block[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) | Err(_) => return false,
+        }
+    }
 }
 
 /// Deletes the `.rs` files below `dir` that are not in `keep` (relative paths).
