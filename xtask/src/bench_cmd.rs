@@ -4,7 +4,7 @@
 //!
 //! The full run also times the end-to-end commands (`cargo xtask codegen --check`,
 //! `cargo xtask generate` on the synthesized document) and a clean release build of
-//! `generated-client`; it takes about seven minutes on two cores. `--smoke` runs every
+//! `generated-client`; it takes about nine minutes on two cores. `--smoke` runs every
 //! benchmark with tiny sizes in seconds, proves they still work, and writes nothing.
 //!
 //! `BENCHMARKS.md` is rewritten up to [`END_MARKER`]; the hand-written analysis after it
@@ -390,7 +390,7 @@ fn markdown(reports: &[Value], machine: &Machine, elapsed: Duration) -> String {
     let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
     let mut out = String::from("# Benchmarks\n\n");
     out.push_str(
-        "Written by `cargo xtask bench` (issue 6). Rerun with `cargo xtask bench` (about seven minutes on two \
+        "Written by `cargo xtask bench` (issue 6). Rerun with `cargo xtask bench` (about nine minutes on two \
          cores; it needs a quiet machine for stable figures); `cargo xtask bench --smoke` checks in seconds that every \
          benchmark still runs and writes nothing.\n\n",
     );
