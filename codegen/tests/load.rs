@@ -159,3 +159,13 @@ fn big_integers_read_as_numbers_in_both_syntaxes() {
         assert_eq!(from_yaml, from_json, "{n}");
     }
 }
+
+#[test]
+fn flow_style_yaml_and_byte_order_marks_are_read() {
+    let flow = "{openapi: 3.0.3, info: {title: t, version: 1.0}, paths: {/a: {get: {operationId: getA, responses: {200: {description: ok}}}}}}";
+    let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1.0"}, "paths": {"/a": {"get": {"operationId": "getA", "responses": {"200": {"description": "ok"}}}}}}"#;
+    let from_json = generate(json).expect("JSON");
+    assert_eq!(generate(flow).expect("flow-style YAML"), from_json);
+    assert_eq!(generate(&format!("\u{feff}{json}")).expect("JSON after a BOM"), from_json);
+    assert_eq!(generate(&format!("\u{feff}{flow}")).expect("YAML after a BOM"), from_json);
+}
