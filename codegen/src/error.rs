@@ -39,6 +39,14 @@ pub enum Error {
         /// The reference as written.
         reference: String,
     },
+    /// A [`Sink`](crate::Sink) could not take a file's text.
+    #[error("cannot write {file}: {message}")]
+    Write {
+        /// The output file being written.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The generator produced Rust that does not parse: a bug in the generator.
     #[error("internal error while rendering {file}: {message} (please report this)")]
     Render {

@@ -60,25 +60,33 @@ pub fn generate(text: &str, options: &Options) -> Result<Vec<GeneratedFile>, Err
 /// servers). The document is dropped as soon as it is lowered, which keeps the memory
 /// peak down on large documents.
 pub fn generate_from(document: load::Document, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
-    let mut files = Vec::new();
-    generate_each(document, options, |file| files.push(file))?;
-    Ok(files)
+    let mut collect = render::Collect::default();
+    generate_to(document, options, &mut collect)?;
+    Ok(collect.files)
 }
 
-/// [`generate_from`], handing each file to `each` as soon as it is rendered, so that a
-/// caller writing them to disk never holds more than one file's text.
-pub fn generate_each(
-    document: load::Document,
-    options: &Options,
-    mut each: impl FnMut(GeneratedFile),
-) -> Result<(), Error> {
+/// Receives the generated files one after another, each in pieces of text, as they are
+/// rendered (see [`generate_to`]).
+pub trait Sink {
+    /// A file starts; `path` is as in [`GeneratedFile::path`].
+    fn start(&mut self, path: &str) -> std::io::Result<()>;
+    /// The next piece of the current file's text.
+    fn write(&mut self, text: &str) -> std::io::Result<()>;
+    /// The current file is complete.
+    fn finish(&mut self) -> std::io::Result<()>;
+}
+
+/// [`generate_from`], handing the text to `sink` as it is rendered, so that a caller that
+/// writes it to disk never holds a whole file: the memory peak then does not grow with the
+/// largest file. A failing sink stops generation with [`Error::Write`].
+pub fn generate_to(document: load::Document, options: &Options, sink: &mut dyn Sink) -> Result<(), Error> {
     let api = lower::lower(&document)?;
     drop(document);
     let header = options.header();
     // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
     // time (see `render`), so only a few chunks' tokens are alive at once.
     for emitter in emit::emitters(&api) {
-        each(render::render(emitter(&api, &options.source), &header)?);
+        render::render(emitter(&api, &options.source), &header, sink)?;
     }
     Ok(())
 }

@@ -7,9 +7,9 @@
 //! into the file's contents, and drops each as soon as it is written; the threads render at
 //! most a few chunks ahead of the writing, so finished texts do not pile up.
 
-use crate::GeneratedFile;
 use crate::emit::{Chunk, EmittedFile};
 use crate::error::Error;
+use crate::{GeneratedFile, Sink};
 use proc_macro2::TokenStream;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -30,19 +30,63 @@ const AHEAD_PER_THREAD: usize = 2;
 /// nesting renders on the calling thread renders on the others too.
 const STACK_SIZE: usize = 8 << 20;
 
-/// Parses the tokens as a file, pretty-prints them and prepends the header line.
+/// Text held before it is handed to the sink: large files go out in pieces of about this
+/// size instead of whole.
+const FLUSH_BYTES: usize = 1 << 20;
+
+/// Parses the tokens as a file, pretty-prints them, prepends the header line and hands the
+/// text to `sink` in pieces, in order.
 ///
 /// `prettyplease` lays out items independently, so rendering the head and each chunk on
 /// its own gives the same text as rendering the file in one piece.
-pub fn render(file: EmittedFile<'_>, header: &str) -> Result<GeneratedFile, Error> {
+pub fn render(file: EmittedFile<'_>, header: &str, sink: &mut dyn Sink) -> Result<(), Error> {
     let EmittedFile { path, tokens, chunks } = file;
-    let mut contents = String::with_capacity(header.len() + 2);
-    contents.push_str(header);
-    contents.push_str("\n\n");
-    let mut spacer = Spacer::new(contents);
+    let write_error = |e: std::io::Error| Error::Write { file: path.clone(), message: e.to_string() };
+    sink.start(&path).map_err(write_error)?;
+    let mut spacer = Spacer::new(format!("{header}\n\n"));
     spacer.push(&render_tokens(&path, move || tokens)?);
-    render_chunks(&path, &chunks, |text| spacer.push(&text))?;
-    Ok(GeneratedFile { path, contents: spacer.finish() })
+    let mut failed = None;
+    render_chunks(&path, &chunks, |text| {
+        spacer.push(&text);
+        if failed.is_none() && spacer.out.len() >= FLUSH_BYTES {
+            failed = sink.write(&spacer.out).err();
+            spacer.out.clear();
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(write_error(e));
+    }
+    sink.write(&spacer.finish()).and_then(|()| sink.finish()).map_err(write_error)
+}
+
+/// Collects files whole: the [`Sink`] behind [`crate::generate`].
+#[derive(Default)]
+pub struct Collect {
+    pub files: Vec<GeneratedFile>,
+}
+
+impl Sink for Collect {
+    fn start(&mut self, path: &str) -> std::io::Result<()> {
+        self.files.push(GeneratedFile { path: path.to_owned(), contents: String::new() });
+        Ok(())
+    }
+
+    fn write(&mut self, text: &str) -> std::io::Result<()> {
+        match self.files.last_mut() {
+            Some(file) => {
+                file.contents.push_str(text);
+                Ok(())
+            }
+            None => Err(std::io::Error::other("text before the start of a file")),
+        }
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(file) = self.files.last_mut() {
+            file.contents.shrink_to_fit();
+        }
+        Ok(())
+    }
 }
 
 /// Builds the tokens, parses them as a file and pretty-prints it. A parse error or a panic
@@ -436,9 +480,77 @@ mod tests {
             .collect()
     }
 
+    /// Renders into a [`Collect`] and returns the one file.
+    fn whole(file: EmittedFile<'_>, header: &str) -> Result<GeneratedFile, Error> {
+        let mut collect = Collect::default();
+        render(file, header, &mut collect)?;
+        Ok(collect.files.pop().expect("one file"))
+    }
+
+    /// Records what it is given; fails every write after the first `fail_after` if set.
+    #[derive(Default)]
+    struct Pieces {
+        events: Vec<String>,
+        fail_after: Option<usize>,
+    }
+
+    impl Sink for Pieces {
+        fn start(&mut self, path: &str) -> std::io::Result<()> {
+            self.events.push(format!("start {path}"));
+            Ok(())
+        }
+        fn write(&mut self, text: &str) -> std::io::Result<()> {
+            if self.fail_after.is_some_and(|n| self.events.len() > n) {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.events.push(text.to_owned());
+            Ok(())
+        }
+        fn finish(&mut self) -> std::io::Result<()> {
+            self.events.push("finish".to_owned());
+            Ok(())
+        }
+    }
+
+    /// Chunks of one struct each, with a 100 KB doc comment: 1.5 MB of text in all.
+    fn large() -> Vec<Chunk<'static>> {
+        (0..15)
+            .map(|i| {
+                Box::new(move || {
+                    let name = quote::format_ident!("L{i}");
+                    let doc = "x".repeat(100_000);
+                    quote!(#[doc = #doc] struct #name;)
+                }) as Chunk<'static>
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_file_goes_to_the_sink_in_pieces() {
+        let expected = whole(file(large()), "// h").expect("renders").contents;
+        let mut pieces = Pieces::default();
+        render(file(large()), "// h", &mut pieces).expect("renders");
+        let events = &pieces.events;
+        assert_eq!(events.first().map(String::as_str), Some("start test.rs"));
+        assert_eq!(events.last().map(String::as_str), Some("finish"));
+        let texts = &events[1..events.len() - 1];
+        assert!(texts.len() >= 2, "{} pieces", texts.len());
+        assert!(texts.iter().all(|t| t.len() < 2 * FLUSH_BYTES));
+        assert_eq!(texts.concat(), expected);
+    }
+
+    #[test]
+    fn a_failing_sink_is_a_write_error() {
+        let mut pieces = Pieces { fail_after: Some(1), ..Pieces::default() };
+        let Err(Error::Write { file: path, message }) = render(file(large()), "", &mut pieces) else {
+            panic!("a write error");
+        };
+        assert_eq!((path.as_str(), message.as_str()), ("test.rs", "disk full"));
+    }
+
     #[test]
     fn chunks_come_out_in_order() {
-        let rendered = render(file(numbered(50)), "// header").expect("renders");
+        let rendered = whole(file(numbered(50)), "// header").expect("renders");
         let structs: Vec<String> = (0..50).map(|i| format!("struct S{i} {{\n    x: u8,\n}}\n")).collect();
         let expected = format!("// header\n\nuse a;\n\n{}", structs.join("\n"));
         assert_eq!(rendered.contents, expected);
@@ -449,7 +561,7 @@ mod tests {
         let mut chunks = numbered(30);
         chunks[7] = Box::new(|| quote!(fn));
         chunks[20] = Box::new(|| -> TokenStream { panic!("boom") });
-        let Err(Error::Render { file, message }) = render(file(chunks), "") else {
+        let Err(Error::Render { file, message }) = whole(file(chunks), "") else {
             panic!("a render error");
         };
         assert_eq!(file, "test.rs");
@@ -460,7 +572,7 @@ mod tests {
     fn a_panicking_chunk_is_an_error() {
         let mut chunks = numbered(30);
         chunks[3] = Box::new(|| -> TokenStream { panic!("boom") });
-        let Err(Error::Render { message, .. }) = render(file(chunks), "") else {
+        let Err(Error::Render { message, .. }) = whole(file(chunks), "") else {
             panic!("a render error");
         };
         assert_eq!(message, "the renderer panicked: boom");

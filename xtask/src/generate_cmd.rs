@@ -6,7 +6,7 @@
 
 use crate::{project_root, write};
 use anyhow::{Context, Result, bail};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -63,25 +63,13 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> 
     let defaults = defaults_rs(&document.servers, name);
     // Everything needed is in the loaded document: free the text before generating.
     drop(text);
-    // Each generated file is written as soon as it is rendered, so that only one file's
-    // text is held at a time.
+    // The generated files are written as their text is rendered: no file is held whole.
     let src = out.join("src");
     let generated_dir = src.join("generated");
-    let mut generated = BTreeSet::new();
-    let mut written = Ok(());
-    let (mut lines, mut bytes) = (0, 0);
-    codegen::generate_each(document, &options, |file| {
-        if written.is_ok() {
-            written = write::put(&generated_dir, &file.path, &file.contents);
-        }
-        lines += file.contents.lines().count();
-        bytes += file.contents.len();
-        generated.insert(file.path);
-    })
-    .with_context(generating)?;
-    written?;
-    write::remove_orphans(&generated_dir, &generated)?;
-    let has_queries = generated.contains("queries.rs");
+    let mut sink = write::DiskSink::new(&generated_dir);
+    codegen::generate_to(document, &options, &mut sink).with_context(generating)?;
+    write::remove_orphans(&generated_dir, &sink.written)?;
+    let has_queries = sink.written.contains("queries.rs");
 
     let root = project_root();
     let runtime_dir = root.join("generated-client/src/runtime");
@@ -99,7 +87,7 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> 
     write::sync(&src.join("runtime"), &runtime)?;
     fs::write(src.join("lib.rs"), lib_rs(name, &options.source, has_queries))?;
     fs::write(out.join("Cargo.toml"), cargo_toml(&root, name)?)?;
-    Ok(Generated { doc_bytes, files: generated.len(), lines, bytes })
+    Ok(Generated { doc_bytes, files: sink.written.len(), lines: sink.lines, bytes: sink.bytes })
 }
 
 /// `runtime/defaults.rs` for another API: its first server as the base URL, environment

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 /// What differs between the wanted files and the folder.
@@ -70,7 +71,7 @@ fn holds(path: &Path, contents: &[u8]) -> bool {
     if file.metadata().map(|m| m.len()).ok() != Some(contents.len() as u64) {
         return false;
     }
-    let mut block = vec![0; 64 * 1024];
+    let mut block = vec![0; BLOCK];
     let mut rest = contents;
     loop {
         match file.read(&mut block) {
@@ -78,6 +79,87 @@ fn holds(path: &Path, contents: &[u8]) -> bool {
             Ok(n) if n <= rest.len() && block[..n] == rest[..n] => rest = &rest[n..],
             Ok(_) | Err(_) => return false,
         }
+    }
+}
+
+/// A [`codegen::Sink`] writing each generated file below `dir` as its text arrives, into a
+/// `.partial` file beside it that replaces the file only if the contents differ: an
+/// unchanged file keeps its modification time, so cargo does not rebuild it.
+pub struct DiskSink {
+    dir: PathBuf,
+    /// The file being written: its path, the partial file's and the writer.
+    current: Option<(PathBuf, PathBuf, io::BufWriter<fs::File>)>,
+    /// Relative paths of the files written so far.
+    pub written: BTreeSet<String>,
+    /// Lines and bytes written so far.
+    pub lines: usize,
+    pub bytes: usize,
+}
+
+impl DiskSink {
+    pub fn new(dir: &Path) -> Self {
+        DiskSink { dir: dir.to_path_buf(), current: None, written: BTreeSet::new(), lines: 0, bytes: 0 }
+    }
+}
+
+impl codegen::Sink for DiskSink {
+    fn start(&mut self, rel: &str) -> io::Result<()> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let partial = path.with_extension("rs.partial");
+        let file = fs::File::create(&partial)?;
+        self.current = Some((path, partial, io::BufWriter::with_capacity(BLOCK, file)));
+        self.written.insert(rel.to_owned());
+        Ok(())
+    }
+
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        let (_, _, writer) = self.current.as_mut().ok_or_else(|| io::Error::other("no file started"))?;
+        self.lines += text.bytes().filter(|&b| b == b'\n').count();
+        self.bytes += text.len();
+        writer.write_all(text.as_bytes())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let Some((path, partial, writer)) = self.current.take() else { return Ok(()) };
+        drop(writer.into_inner().map_err(io::IntoInnerError::into_error)?);
+        if same_contents(&path, &partial) { fs::remove_file(&partial) } else { fs::rename(&partial, &path) }
+    }
+}
+
+impl Drop for DiskSink {
+    /// A file left unfinished (generation failed) leaves no partial file behind.
+    fn drop(&mut self) {
+        if let Some((_, partial, writer)) = self.current.take() {
+            drop(writer);
+            let _ = fs::remove_file(partial);
+        }
+    }
+}
+
+const BLOCK: usize = 64 * 1024;
+
+/// Whether two files hold the same bytes, read a block at a time.
+fn same_contents(a: &Path, b: &Path) -> bool {
+    let (Ok(fa), Ok(fb)) = (fs::File::open(a), fs::File::open(b)) else { return false };
+    let len = |f: &fs::File| f.metadata().map(|m| m.len()).ok();
+    if len(&fa).is_none() || len(&fa) != len(&fb) {
+        return false;
+    }
+    let (mut ra, mut rb) = (io::BufReader::with_capacity(BLOCK, fa), io::BufReader::with_capacity(BLOCK, fb));
+    loop {
+        let (Ok(ba), Ok(bb)) = (ra.fill_buf(), rb.fill_buf()) else { return false };
+        if ba.is_empty() || bb.is_empty() {
+            return ba.is_empty() && bb.is_empty();
+        }
+        let n = ba.len().min(bb.len());
+        if ba[..n] != bb[..n] {
+            return false;
+        }
+        ra.consume(n);
+        rb.consume(n);
     }
 }
 
@@ -110,4 +192,52 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codegen::Sink;
+
+    fn write_file(sink: &mut DiskSink, rel: &str, pieces: &[&str]) {
+        sink.start(rel).unwrap();
+        for piece in pieces {
+            sink.write(piece).unwrap();
+        }
+        sink.finish().unwrap();
+    }
+
+    #[test]
+    fn disk_sink_rewrites_only_what_changed_and_leaves_no_partial_files() {
+        let dir = std::env::temp_dir().join(format!("xtask-disk-sink-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut sink = DiskSink::new(&dir);
+        write_file(&mut sink, "a.rs", &["fn a() {}\n", "// more\n"]);
+        write_file(&mut sink, "b.rs", &["fn b() {}\n"]);
+        assert_eq!(fs::read_to_string(dir.join("a.rs")).unwrap(), "fn a() {}\n// more\n");
+        assert_eq!((sink.lines, sink.bytes, sink.written.len()), (3, 28, 2));
+        let modified = |rel: &str| fs::metadata(dir.join(rel)).unwrap().modified().unwrap();
+        let (a_before, b_before) = (modified("a.rs"), modified("b.rs"));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        let mut again = DiskSink::new(&dir);
+        write_file(&mut again, "a.rs", &["fn a() {}\n// more\n"]);
+        write_file(&mut again, "b.rs", &["fn b() { changed }\n"]);
+        assert_eq!(modified("a.rs"), a_before, "unchanged text keeps the file untouched");
+        assert_ne!(modified("b.rs"), b_before);
+        assert_eq!(fs::read_to_string(dir.join("b.rs")).unwrap(), "fn b() { changed }\n");
+
+        // A file left unfinished leaves nothing behind.
+        let mut broken = DiskSink::new(&dir);
+        broken.start("c.rs").unwrap();
+        broken.write("half").unwrap();
+        drop(broken);
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.rs", "b.rs"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

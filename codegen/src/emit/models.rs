@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Types per chunk rendered at once: bounds the tokens alive while rendering a large file.
-const CHUNK: usize = 100;
+const CHUNK: usize = 25;
 
 pub fn emit(api: &Api) -> EmittedFile<'_> {
     // Import the runtime only where it is used, so the file has no unused import.

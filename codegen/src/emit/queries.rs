@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 /// Query types per chunk rendered at once (see `EmittedFile::chunks`). Fewer than the
 /// models per chunk: a query type (struct, setters, wire encoding) is the largest item,
 /// and a chunk per core is alive at once.
-const CHUNK: usize = 50;
+const CHUNK: usize = 12;
 
 pub fn emit(api: &Api) -> EmittedFile<'_> {
     let mut used = BTreeSet::new();
