@@ -212,9 +212,12 @@ fn release_generate(
 }
 
 /// `cargo check` of the crate generated from the synthesized document: once with its
-/// dependencies (its own target dir, kept between runs), then the crate alone.
+/// dependencies (in a fresh target dir of its own), then the crate alone.
 fn check_large_client(target_dir: &Path, crate_dir: &Path, extra: &mut Vec<Value>) -> Result<()> {
     let large_target = target_dir.join("bench-large-client");
+    if large_target.exists() {
+        std::fs::remove_dir_all(&large_target).with_context(|| format!("removing {}", large_target.display()))?;
+    }
     let check = || {
         let mut c = Command::new(cargo());
         c.args(["check", "-q"]).env("CARGO_TARGET_DIR", &large_target).current_dir(crate_dir);
