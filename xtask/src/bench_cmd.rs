@@ -216,7 +216,8 @@ fn release_generate(
 fn check_large_client(target_dir: &Path, crate_dir: &Path, extra: &mut Vec<Value>) -> Result<()> {
     let large_target = target_dir.join("bench-large-client");
     if large_target.exists() {
-        std::fs::remove_dir_all(&large_target).with_context(|| format!("removing {}", large_target.display()))?;
+        std::fs::remove_dir_all(&large_target)
+            .with_context(|| format!("removing {}", large_target.display()))?;
     }
     let check = || {
         let mut c = Command::new(cargo());
