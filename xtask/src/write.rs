@@ -24,61 +24,51 @@ impl Diff {
 
 /// Compares `files` (relative path → contents) with `dir`.
 pub fn diff(dir: &Path, files: &BTreeMap<String, String>) -> Result<Diff> {
-    let mut out = Diff::default();
-    for (rel, contents) in files {
-        let path = dir.join(rel);
-        match fs::read_to_string(&path) {
-            Ok(existing) if &existing == contents => {}
-            _ => out.stale.push(path),
-        }
-    }
-    for path in rust_files(dir)? {
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-        if !files.contains_key(&rel) {
-            out.orphans.push(path);
-        }
-    }
-    Ok(out)
+    let stale = files
+        .iter()
+        .filter(|(rel, contents)| !holds(&dir.join(rel), contents.as_bytes()))
+        .map(|(rel, _)| dir.join(rel))
+        .collect();
+    Ok(Diff { stale, orphans: orphans(dir, |rel| files.contains_key(rel))? })
 }
 
 /// Makes `dir` hold exactly `files`: writes changed files only, deletes orphans.
 pub fn sync(dir: &Path, files: &BTreeMap<String, String>) -> Result<Diff> {
     let d = diff(dir, files)?;
-    for (rel, contents) in files {
-        put(dir, rel, contents)?;
+    for path in &d.stale {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let contents = files.get(&relative(dir, path)).map(String::as_str).unwrap_or_default();
+        fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
-    remove_orphans(dir, &files.keys().cloned().collect())?;
+    for path in &d.orphans {
+        fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+    }
     Ok(d)
 }
 
-/// Writes one file below `dir` unless it already holds `contents`.
-pub fn put(dir: &Path, rel: &str, contents: &str) -> Result<()> {
-    let path = dir.join(rel);
-    if holds(&path, contents.as_bytes()) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
-    fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))
+/// Whether the file at `path` holds exactly `contents` (compared a block at a time, so a
+/// large generated file is never read into memory whole).
+fn holds(path: &Path, contents: &[u8]) -> bool {
+    let Ok(file) = fs::File::open(path) else { return false };
+    file.metadata().is_ok_and(|m| m.len() == contents.len() as u64)
+        && same_bytes(io::BufReader::with_capacity(BLOCK, file), contents)
 }
 
-/// Whether the file at `path` holds exactly `contents`, read a block at a time (a large
-/// generated file is not read into memory whole).
-fn holds(path: &Path, contents: &[u8]) -> bool {
-    use std::io::Read;
-    let Ok(mut file) = fs::File::open(path) else { return false };
-    if file.metadata().map(|m| m.len()).ok() != Some(contents.len() as u64) {
-        return false;
-    }
-    let mut block = vec![0; BLOCK];
-    let mut rest = contents;
+/// Whether two readers yield the same bytes.
+fn same_bytes(mut a: impl BufRead, mut b: impl BufRead) -> bool {
     loop {
-        match file.read(&mut block) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) if n <= rest.len() && block[..n] == rest[..n] => rest = &rest[n..],
-            Ok(_) | Err(_) => return false,
+        let (Ok(ba), Ok(bb)) = (a.fill_buf(), b.fill_buf()) else { return false };
+        if ba.is_empty() || bb.is_empty() {
+            return ba.is_empty() && bb.is_empty();
         }
+        let n = ba.len().min(bb.len());
+        if ba[..n] != bb[..n] {
+            return false;
+        }
+        a.consume(n);
+        b.consume(n);
     }
 }
 
@@ -145,33 +135,27 @@ const BLOCK: usize = 64 * 1024;
 fn same_contents(a: &Path, b: &Path) -> bool {
     let (Ok(fa), Ok(fb)) = (fs::File::open(a), fs::File::open(b)) else { return false };
     let len = |f: &fs::File| f.metadata().map(|m| m.len()).ok();
-    if len(&fa).is_none() || len(&fa) != len(&fb) {
-        return false;
-    }
-    let (mut ra, mut rb) = (io::BufReader::with_capacity(BLOCK, fa), io::BufReader::with_capacity(BLOCK, fb));
-    loop {
-        let (Ok(ba), Ok(bb)) = (ra.fill_buf(), rb.fill_buf()) else { return false };
-        if ba.is_empty() || bb.is_empty() {
-            return ba.is_empty() && bb.is_empty();
-        }
-        let n = ba.len().min(bb.len());
-        if ba[..n] != bb[..n] {
-            return false;
-        }
-        ra.consume(n);
-        rb.consume(n);
-    }
+    len(&fa).is_some()
+        && len(&fa) == len(&fb)
+        && same_bytes(io::BufReader::with_capacity(BLOCK, fa), io::BufReader::with_capacity(BLOCK, fb))
 }
 
 /// Deletes the `.rs` files below `dir` that are not in `keep` (relative paths).
 pub fn remove_orphans(dir: &Path, keep: &BTreeSet<String>) -> Result<()> {
-    for path in rust_files(dir)? {
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-        if !keep.contains(&rel) {
-            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-        }
+    for path in orphans(dir, |rel| keep.contains(rel))? {
+        fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The `.rs` files below `dir` whose relative paths `keep` refuses.
+fn orphans(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
+    Ok(rust_files(dir)?.into_iter().filter(|path| !keep(&relative(dir, path))).collect())
+}
+
+/// `path` relative to `dir`, with `/` separators (the keys of the generated files).
+fn relative(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
