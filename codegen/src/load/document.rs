@@ -182,6 +182,17 @@ impl Document {
         })
     }
 
+    /// Tries `T` on `node`: if it fails, the error narrowed by `then` (or as it is).
+    fn failure<T: DeserializeOwned>(
+        &self,
+        node: NodeId,
+        pointer: &str,
+        then: fn(&Self, NodeId, &str) -> Option<(String, String)>,
+    ) -> Option<(String, String)> {
+        let found = self.attempt::<T>(node, pointer).err()?;
+        Some(then(self, node, pointer).unwrap_or(found))
+    }
+
     fn attempt<T: DeserializeOwned>(&self, node: NodeId, pointer: &str) -> Result<T, (String, String)> {
         let de = NodeDe { tree: &self.tree, id: node };
         // `openapiv3` has an `expect` in its `ReferenceOr` deserializer. The tree is built
@@ -208,9 +219,7 @@ impl Document {
         then: fn(&Self, NodeId, &str) -> Option<(String, String)>,
     ) -> Option<(String, String)> {
         let child = self.tree.get(node, key)?;
-        let pointer = ptr(pointer, &[key]);
-        let found = self.attempt::<T>(child, &pointer).err()?;
-        Some(then(self, child, &pointer).unwrap_or(found))
+        self.failure::<T>(child, &ptr(pointer, &[key]), then)
     }
 
     fn narrow_path_item(&self, node: NodeId, pointer: &str) -> Option<(String, String)> {
@@ -247,8 +256,7 @@ impl Document {
     fn narrow_each(&self, node: NodeId, pointer: &str) -> Option<(String, String)> {
         self.tree.items(node)?.iter().enumerate().find_map(|(i, &item)| {
             let pointer = ptr(pointer, &[&i.to_string()]);
-            let found = self.attempt::<ReferenceOr<openapiv3::Parameter>>(item, &pointer).err()?;
-            Some(self.narrow_operation_part(item, &pointer).unwrap_or(found))
+            self.failure::<ReferenceOr<openapiv3::Parameter>>(item, &pointer, Self::narrow_operation_part)
         })
     }
 
@@ -259,8 +267,7 @@ impl Document {
                 return None;
             }
             let pointer = ptr(pointer, &[code]);
-            let found = self.attempt::<ReferenceOr<openapiv3::Response>>(value, &pointer).err()?;
-            Some(self.narrow_operation_part(value, &pointer).unwrap_or(found))
+            self.failure::<ReferenceOr<openapiv3::Response>>(value, &pointer, Self::narrow_operation_part)
         })
     }
 
@@ -299,9 +306,7 @@ impl Document {
             ["allOf", "oneOf", "anyOf"].into_iter().find_map(|key| {
                 let items = self.tree.items(self.tree.get(node, key)?)?;
                 items.iter().enumerate().find_map(|(i, &item)| {
-                    let pointer = ptr(pointer, &[key, &i.to_string()]);
-                    let found = self.attempt::<Sub>(item, &pointer).err()?;
-                    Some(self.narrow_schema(item, &pointer).unwrap_or(found))
+                    self.failure::<Sub>(item, &ptr(pointer, &[key, &i.to_string()]), Self::narrow_schema)
                 })
             })
         };
@@ -309,9 +314,7 @@ impl Document {
             let props = self.tree.get(node, "properties")?;
             self.tree.entries(props)?.find_map(|(key, value)| {
                 let (key, _) = self.tree.scalar(key)?;
-                let pointer = ptr(pointer, &["properties", key]);
-                let found = self.attempt::<Sub>(value, &pointer).err()?;
-                Some(self.narrow_schema(value, &pointer).unwrap_or(found))
+                self.failure::<Sub>(value, &ptr(pointer, &["properties", key]), Self::narrow_schema)
             })
         };
         single.or_else(listed).or_else(properties)
