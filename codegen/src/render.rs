@@ -296,13 +296,6 @@ impl Spacer {
 
     /// Takes the next piece of text.
     fn push(&mut self, text: &str) {
-        // Grow by what this piece needs plus an eighth, not by doubling: the output of a
-        // large file is the biggest allocation there is, and doubling would leave up to
-        // half of it unused. (Large reallocations move pages rather than copy bytes.)
-        let needed = text.len() + text.len() / 16 + 1;
-        if self.out.capacity() - self.out.len() < needed {
-            self.out.reserve_exact(needed + self.out.len() / 8);
-        }
         let mut rest = text;
         while let Some(end) = rest.find('\n') {
             let piece = &rest[..end];

@@ -5,7 +5,7 @@
 //! always strings. A field that wants a string gets any scalar's text as written, so
 //! `version: 1.0` still reads as the string `"1.0"`.
 
-use super::tree::{Node, NodeId, Tree};
+use super::tree::{Node, NodeId, Tree, is_null_word};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::fmt;
 
@@ -46,8 +46,10 @@ pub enum Plain<'a> {
 }
 
 pub fn resolve(text: &str) -> Plain<'_> {
+    if is_null_word(text) {
+        return Plain::Null;
+    }
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "true" | "True" | "TRUE" => return Plain::Bool(true),
         "false" | "False" | "FALSE" => return Plain::Bool(false),
         // `.inf` and `.nan` stay strings: JSON has no such numbers, and every reading of a

@@ -101,8 +101,13 @@ impl Tree {
 
     /// A plain scalar that reads as null (`null`, `~`, or nothing at all).
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(self.scalar(id), Some((text, true)) if matches!(text, "" | "~" | "null" | "Null" | "NULL"))
+        matches!(self.scalar(id), Some((text, true)) if is_null_word(text))
     }
+}
+
+/// The plain scalars that mean null in the YAML 1.2 core schema (JSON's `null` among them).
+pub fn is_null_word(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Builds a [`Tree`] from a stream of events (YAML parser events, or a JSON visitor's calls).
