@@ -469,4 +469,11 @@ pub struct PageImpl {
     pub items: Vec<(String, u8)>,
     /// Field chain to the next-page URL.
     pub next_url: Vec<(String, u8)>,
+    /// Member names (as on the wire) from the top of the response to the item array.
+    pub items_wire: Vec<String>,
+    /// Member names (as on the wire) from the top of the response to the next-page URL.
+    pub next_wire: Vec<String>,
+    /// The Rust field of a required `id` member of the item (a string, integer or string
+    /// newtype), which identifies an item when a listing is resumed.
+    pub item_key: Option<String>,
 }

@@ -55,8 +55,11 @@ fn prism_url() -> String {
 /// The generated client, pointed at Prism. Prism serves the spec's paths at its root:
 /// `/accounts`, not `/v1.3/accounts` as under the spec's server URL, so the base URL is
 /// the Prism root. No client-side rate limit and no retries: every call is sent once.
+/// Strict decoding: a response that does not match the spec fails the test instead of
+/// being decoded as drift.
 fn client(url: &str) -> Client {
     Client::builder()
+        .strict_decoding(true)
         .base_url(url)
         .credentials(NAME, SECRET)
         .rate_limit(RateLimit::disabled())

@@ -133,7 +133,8 @@ async fn decode_errors_name_the_field_and_show_an_excerpt() {
         ]}),
     )
     .await;
-    let err = client(&server.uri()).execute::<Accounts>(get("list_accounts", "/accounts")).await.unwrap_err();
+    let strict = builder(&server.uri()).strict_decoding(true).build().unwrap();
+    let err = strict.execute::<Accounts>(get("list_accounts", "/accounts")).await.unwrap_err();
     let Error::Decode { path, excerpt, .. } = &err else { panic!("{err:?}") };
     assert_eq!(path, "accounts[1].created_date");
     assert!(excerpt.contains("18/11/2013") && excerpt.chars().count() <= 202, "{excerpt}");
@@ -142,6 +143,10 @@ async fn decode_errors_name_the_field_and_show_an_excerpt() {
     assert!(text.contains("accounts[1].created_date"), "{text}");
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("18/11/2013"), "{source}");
+    // a tolerant client (the default) reads the optional field as absent instead
+    let accounts: Accounts = client(&server.uri()).execute(get("list_accounts", "/accounts")).await.unwrap();
+    assert_eq!(accounts.accounts.len(), 2);
+    assert!(accounts.accounts[1].created_date.is_none());
 }
 
 #[tokio::test]

@@ -72,7 +72,8 @@ fn emit_def(def: &TypeDef) -> TokenStream {
     }
 }
 
-/// Whether any emitted item names `runtime::` (enums, newtypes and the time types do).
+/// Whether any emitted item names `runtime::` (enums, newtypes, the time types and
+/// discriminated unions do).
 fn uses_runtime(api: &Api) -> bool {
     fn time(t: &TypeRef) -> bool {
         match t {
@@ -85,7 +86,7 @@ fn uses_runtime(api: &Api) -> bool {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
         TypeDef::Struct(d) => d.fields.iter().any(|f| time(&f.ty)) || d.additional.as_ref().is_some_and(time),
         TypeDef::Alias(d) => time(&d.target),
-        TypeDef::Union(d) => d.variants.iter().any(|(_, t)| time(t)),
+        TypeDef::Union(d) => d.discriminator.is_some() || d.variants.iter().any(|(_, t)| time(t)),
         TypeDef::Responses(d) => {
             d.variants.iter().any(|v| matches!(&v.body, Some(SuccessBody::Json(t)) if time(t)))
         }
@@ -318,21 +319,18 @@ fn emit_union(def: &UnionDef) -> TokenStream {
                     serde::de::Error::custom(format!("as {}: {e}", stringify!(#v)))
                 }),)
             });
-            let known = pairs.iter().map(|(value, _)| value.as_str()).collect::<Vec<_>>().join(", ");
             (
-                format!("Decoding reads the `{property}` member to pick the variant."),
+                format!(
+                    "Decoding reads the `{property}` member to pick the variant. When it is missing, a \
+                     drift-tolerant client tries each tag in turn and reports the one that fit \
+                     (`runtime::DriftAction::TagInferred`)."
+                ),
                 quote! {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                     let tag = value.get(#property).and_then(|t| t.as_str()).map(str::to_owned);
                     match tag.as_deref() {
                         #(#arms)*
-                        other => {
-                            let _ = [#(#values),*];
-                            Err(serde::de::Error::custom(format!(
-                                "{} is {:?}; expected one of: {}",
-                                #property, other, #known
-                            )))
-                        }
+                        other => Err(runtime::discriminator_error(#property, other, &[#(#values),*])),
                     }
                 },
             )

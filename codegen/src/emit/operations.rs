@@ -424,20 +424,57 @@ fn emit_page(page: &PageImpl) -> TokenStream {
     let name = ident(&page.type_name);
     let item = ty(&page.item);
     let next = next_url_expr(&page.next_url);
+    let items_ref = items_ref_expr(&page.items);
     let items = items_expr(&page.items);
+    let items_wire = &page.items_wire;
+    let next_wire = &page.next_wire;
+    let key = page.item_key.as_ref().map(|field| {
+        let f = ident(field);
+        quote! {
+            fn item_key(item: &#item) -> Option<String> {
+                Some(item.#f.to_string())
+            }
+        }
+    });
     quote! {
         impl runtime::Page for #name {
             type Item = #item;
+            const ITEMS_PATH: &'static [&'static str] = &[#(#items_wire),*];
+            const NEXT_PATH: &'static [&'static str] = &[#(#next_wire),*];
 
             fn next_url(&self) -> Option<&str> {
                 #next
             }
 
+            fn items(&self) -> &[#item] {
+                #items_ref
+            }
+
             fn into_items(self) -> Vec<#item> {
                 #items
             }
+
+            #key
         }
     }
+}
+
+/// Borrowing walk to the item array: `&[Item]`.
+fn items_ref_expr(chain: &[(String, u8)]) -> TokenStream {
+    let mut expr = quote!(self);
+    let mut is_option = false;
+    for (field, depth) in chain {
+        let f = ident(field);
+        let flatten = (*depth == 2).then(|| quote!(.and_then(Option::as_ref)));
+        expr = match (is_option, depth) {
+            (false, 0) => quote!(#expr.#f),
+            (false, _) => quote!(#expr.#f.as_ref() #flatten),
+            (true, 0) => quote!(#expr.map(|v| &v.#f)),
+            (true, _) => quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten),
+        };
+        is_option |= *depth > 0;
+    }
+    if is_option { quote!(#expr.map_or(&[], |items| items.as_slice())) } else { quote!(&#expr) }
 }
 
 /// Borrowing walk to the next-page URL: `Option<&str>`.

@@ -734,7 +734,29 @@ impl OpLowering<'_, '_> {
         if next_ty != TypeRef::String {
             return Err(Error::invalid(&pointer, format!("`next-url` {next_ptr:?} must point at a string")));
         }
-        Ok(Some(PageImpl { type_name: type_name.clone(), item: *item, items, next_url }))
+        let wire = |json_ptr: &str| json_ptr.split('/').skip(1).map(unescape).collect::<Vec<_>>();
+        let item_key = self.item_key(&item);
+        Ok(Some(PageImpl {
+            type_name: type_name.clone(),
+            item: *item,
+            items,
+            next_url,
+            items_wire: wire(items_ptr),
+            next_wire: wire(next_ptr),
+            item_key,
+        }))
+    }
+
+    /// The Rust field of the item's required `id` member, when it can be shown as text.
+    fn item_key(&self, item: &TypeRef) -> Option<String> {
+        let TypeRef::Named(name) = item else { return None };
+        let field = self.struct_of(name)?.fields.iter().find(|f| f.wire == "id" && !f.optional())?;
+        let keyed = match &field.ty {
+            TypeRef::String | TypeRef::I32 | TypeRef::I64 => true,
+            TypeRef::Named(n) => matches!(self.cx.types.get(n), Some(TypeDef::Newtype(_))),
+            _ => false,
+        };
+        keyed.then(|| field.name.clone())
     }
 
     /// Follows a JSON pointer through struct fields: `(rust field, optional)` per step, and the final type.

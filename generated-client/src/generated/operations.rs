@@ -643,81 +643,133 @@ fn list_users_request(query: &ListUsersQuery) -> Result<runtime::Request, Error>
 
 impl runtime::Page for AccountList {
     type Item = Account;
+    const ITEMS_PATH: &'static [&'static str] = &["accounts"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
             .and_then(|v| v.next_page.as_ref())
             .and_then(Option::as_ref)
             .map(|url| url.as_str())
+    }
+
+    fn items(&self) -> &[Account] {
+        &self.accounts
     }
 
     fn into_items(self) -> Vec<Account> {
         self.accounts
     }
+
+    fn item_key(item: &Account) -> Option<String> {
+        Some(item.id.to_string())
+    }
 }
 
 impl runtime::Page for ChannelList {
     type Item = Channel;
+    const ITEMS_PATH: &'static [&'static str] = &["channels"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
             .and_then(|v| v.next_page.as_ref())
             .and_then(Option::as_ref)
             .map(|url| url.as_str())
+    }
+
+    fn items(&self) -> &[Channel] {
+        &self.channels
     }
 
     fn into_items(self) -> Vec<Channel> {
         self.channels
     }
+
+    fn item_key(item: &Channel) -> Option<String> {
+        Some(item.id.to_string())
+    }
 }
 
 impl runtime::Page for ConversationList {
     type Item = Conversation;
+    const ITEMS_PATH: &'static [&'static str] = &["conversations"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
             .and_then(|v| v.next_page.as_ref())
             .and_then(Option::as_ref)
             .map(|url| url.as_str())
+    }
+
+    fn items(&self) -> &[Conversation] {
+        &self.conversations
     }
 
     fn into_items(self) -> Vec<Conversation> {
         self.conversations
     }
+
+    fn item_key(item: &Conversation) -> Option<String> {
+        Some(item.id.to_string())
+    }
 }
 
 impl runtime::Page for ReportList {
     type Item = Report;
+    const ITEMS_PATH: &'static [&'static str] = &["reports"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
             .and_then(|v| v.next_page.as_ref())
             .and_then(Option::as_ref)
             .map(|url| url.as_str())
+    }
+
+    fn items(&self) -> &[Report] {
+        &self.reports
     }
 
     fn into_items(self) -> Vec<Report> {
         self.reports
     }
+
+    fn item_key(item: &Report) -> Option<String> {
+        Some(item.id.to_string())
+    }
 }
 
 impl runtime::Page for TagList {
     type Item = Tag;
+    const ITEMS_PATH: &'static [&'static str] = &["tags"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
             .and_then(|v| v.next_page.as_ref())
             .and_then(Option::as_ref)
             .map(|url| url.as_str())
+    }
+
+    fn items(&self) -> &[Tag] {
+        &self.tags
     }
 
     fn into_items(self) -> Vec<Tag> {
         self.tags
     }
+
+    fn item_key(item: &Tag) -> Option<String> {
+        Some(item.id.to_string())
+    }
 }
 
 impl runtime::Page for UserList {
     type Item = User;
+    const ITEMS_PATH: &'static [&'static str] = &["users"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging
             .as_ref()
@@ -726,7 +778,15 @@ impl runtime::Page for UserList {
             .map(|url| url.as_str())
     }
 
+    fn items(&self) -> &[User] {
+        &self.users
+    }
+
     fn into_items(self) -> Vec<User> {
         self.users
+    }
+
+    fn item_key(item: &User) -> Option<String> {
+        Some(item.id.to_string())
     }
 }

@@ -15,12 +15,13 @@ use url::Url;
 
 use super::auth::{Auth, Chosen};
 use super::config::Credentials;
+use super::drift::DriftLog;
 use super::paginate::{Page, Paginator};
 use super::query::encode;
 use super::request::Target;
 use super::response;
 use super::retry::{self, RetryPolicy};
-use super::{ApiKeyLocation, ClientBuilder, Cursor, Error, RateLimiter, Request};
+use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, RateLimiter, Request};
 
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
 /// limiter and one configuration, so any number of tasks can use it at once.
@@ -41,6 +42,9 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
+    /// Decode errors are errors (no drift tolerance).
+    pub(crate) strict: bool,
+    pub(crate) drift: DriftLog,
 }
 
 /// A successful response, read in full.
@@ -56,6 +60,8 @@ pub struct RawResponse {
     status: StatusCode,
     body: Bytes,
     attempts: u32,
+    operation_id: &'static str,
+    client: Client,
 }
 
 impl RawResponse {
@@ -69,10 +75,10 @@ impl RawResponse {
         &self.body
     }
 
-    /// Decodes the body as JSON, with the same checks and error paths as
-    /// [`Client::execute`].
+    /// Decodes the body as JSON, with the same checks, drift tolerance and error paths
+    /// as [`Client::execute`].
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        response::decode(self.status, &self.body, self.attempts)
+        self.client.decode(self.operation_id, self.status, &self.body, self.attempts).map(|(value, _)| value)
     }
 
     /// The body as UTF-8 text.
@@ -132,12 +138,44 @@ impl Client {
     /// 2xx body with `"success": false`) to [`Error`], and reports the JSON path of a field
     /// that fails to decode. Unknown fields are ignored; an empty body decodes as JSON
     /// `null`. No configured secret appears in the error.
+    ///
+    /// Unless the client is [strict](ClientBuilder::strict_decoding), a body that does not
+    /// match `T` is decoded anyway where it can be: see [`Drift`]. Each distinct drift is
+    /// logged once per client ([`drift_summary`](Self::drift_summary) lists them).
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
+        self.execute_decoded(req).await.map(|(value, _)| value)
+    }
+
+    /// [`execute`](Self::execute), also returning what did not match the API description.
+    pub(crate) async fn execute_decoded<T: DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> Result<(T, Vec<Drift>), Error> {
         let result = match self.send(&req).await {
-            Ok(sent) => response::decode(sent.status, &sent.body, sent.attempts),
+            Ok(sent) => self.decode(req.operation_id, sent.status, &sent.body, sent.attempts),
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
+    }
+
+    /// Decodes a 2xx body as this client does (strict or tolerant) and records any drift.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        operation_id: &'static str,
+        status: StatusCode,
+        body: &[u8],
+        attempts: u32,
+    ) -> Result<(T, Vec<Drift>), Error> {
+        let (value, drift) = response::decode_tolerant(status, body, attempts, self.inner.strict)?;
+        self.inner.drift.record(operation_id, &drift);
+        Ok((value, drift))
+    }
+
+    /// Every distinct drift this client (and its clones) has met: where responses did not
+    /// match the API description, what the client did, and how often. Report them so the
+    /// description can be corrected; empty while every response matched.
+    pub fn drift_summary(&self) -> Vec<DriftSummary> {
+        self.inner.drift.summary()
     }
 
     /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
@@ -176,6 +214,8 @@ impl Client {
             status: sent.status,
             body: sent.body,
             attempts: sent.attempts,
+            operation_id: req.operation_id,
+            client: self.clone(),
         });
         result.map_err(|error| self.redact(error))
     }
@@ -484,6 +524,8 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("rate_limiter", &self.inner.limiter)
             .field("retry_policy", &self.inner.retry)
+            .field("strict_decoding", &self.inner.strict)
+            .field("drift", &self.inner.drift)
             .finish_non_exhaustive()
     }
 }

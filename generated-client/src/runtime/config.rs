@@ -12,6 +12,7 @@ use url::Url;
 use super::auth::{Auth, Secrets};
 use super::client::{Client, Inner, same_origin};
 use super::defaults;
+use super::drift::{DriftLog, OnDrift};
 use super::{Error, RateLimit, RetryPolicy};
 
 /// HTTP basic credentials: the API token's name and its secret.
@@ -126,6 +127,8 @@ pub struct ClientBuilder {
     rate_limit: RateLimit,
     retry_policy: RetryPolicy,
     http_client: Option<reqwest::Client>,
+    strict_decoding: bool,
+    on_drift: OnDrift,
 }
 
 impl Default for ClientBuilder {
@@ -150,6 +153,8 @@ impl ClientBuilder {
             rate_limit: RateLimit::default(),
             retry_policy: RetryPolicy::default(),
             http_client: None,
+            strict_decoding: false,
+            on_drift: OnDrift::default(),
         }
     }
 
@@ -236,6 +241,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Makes any response that does not match the API description an
+    /// [`Error::Decode`] (default `false`: decode it anyway and report [`Drift`](super::Drift)).
+    /// For tests that keep an API description honest, and for users who prefer a failed
+    /// call to a partly read value.
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
+    /// Calls `hook` with the operation id and each [`Drift`](super::Drift) met while decoding
+    /// (the value as received included), e.g. to keep set-aside items in a quarantine
+    /// file. It runs on the task that decoded the response: keep it short.
+    pub fn on_drift(mut self, hook: impl Fn(&str, &super::Drift) + Send + Sync + 'static) -> Self {
+        self.on_drift = OnDrift(Some(Arc::new(hook)));
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = parse_base_url(&self.base_url)?;
@@ -265,6 +287,8 @@ impl ClientBuilder {
             timeout: self.timeout,
             limiter,
             retry: self.retry_policy,
+            strict: self.strict_decoding,
+            drift: DriftLog::new(self.on_drift),
         })))
     }
 }

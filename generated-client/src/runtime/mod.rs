@@ -14,6 +14,8 @@
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
 //! | `response` | turning a response into a value or an [`Error`] |
+//! | `drift` | [`Drift`], [`DriftSummary`]: what did not match the API description, per response and per client |
+//! | `repair` | drift-tolerant decoding: the slow path that decodes a body that does not fit |
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
 //! | `multipart` | [`Multipart`] |
 //! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`ObjectStyle`], [`encode_path_segment`] |
@@ -29,11 +31,13 @@ mod client;
 mod config;
 mod cursor;
 pub mod defaults;
+mod drift;
 mod error;
 mod limiter;
 mod multipart;
 mod paginate;
 mod query;
+mod repair;
 mod request;
 mod response;
 mod retry;
@@ -44,13 +48,15 @@ pub use auth::{ApiKeyLocation, AuthScheme};
 pub use client::{Client, RawResponse};
 pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
+pub use drift::{Drift, DriftAction, DriftSummary};
 pub use error::{ApiErrorBody, BoxError, Error};
 pub use limiter::{GcraLimiter, RateLimit, RateLimiter};
 pub use multipart::Multipart;
-pub use paginate::{Items, Page, PageOf, Pages, Paginator};
+pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Items, Page, PageOf, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
+pub use repair::discriminator_error;
 pub use request::Request;
-pub use response::decode_json;
+pub use response::{decode_json, decode_json_tolerant};
 pub use retry::RetryPolicy;
 pub use strings::deserialize_str_as;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};

@@ -1,13 +1,20 @@
 //! Pagination: the [`Page`] trait generated list responses implement, the [`Paginator`]
 //! that list operations return, and its streams of pages ([`Pages`]) and items ([`Items`]).
 //!
-//! The paginator follows the API's `next_page` link verbatim (it already carries every
-//! filter and the keyset position) until it is null, and never follows `prev_page`. A
-//! link off the base URL's origin ends the stream with [`Error::InvalidRequest`] before
-//! any request is made; so does a link to a page already fetched. Both streams stop
-//! after their first error, and can then tell where to resume.
+//! The paginator follows the API's `next_page` link (it already carries every filter and
+//! the keyset position; a relative link is resolved against the page that carried it)
+//! until it is null, and never follows `prev_page`. A link off the base URL's origin ends
+//! the stream with [`Error::InvalidRequest`] before any request is made; so do a link to a
+//! page already fetched, a link that is not a URL or that did not decode, and a run of
+//! [`max_empty_pages`](Paginator::max_empty_pages) pages without an item. Both streams stop
+//! after their first error, and can then tell where to resume: an error never looks like
+//! the end of the list.
+//!
+//! Pages decode drift-tolerantly unless the client is strict: an item that cannot be
+//! decoded is set aside ([`PageOf::set_aside`], [`Items::take_set_aside`]) and keeps its
+//! place in the listing, so cursors count it like any other item.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -18,16 +25,31 @@ use futures::Stream;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 
-use super::{Client, Cursor, Error, Request};
+use super::repair::is_within;
+use super::{Client, Cursor, Drift, DriftAction, Error, Request};
 
 /// A decoded page of a list response. Generated list response types implement it.
 pub trait Page: DeserializeOwned + Send + 'static {
     /// The type of the listed items.
     type Item: Send + 'static;
+    /// Member names from the top of the response to the item array, e.g.
+    /// `&["conversations"]`: where items set aside by drift-tolerant decoding are found.
+    const ITEMS_PATH: &'static [&'static str];
+    /// Member names from the top of the response to the next-page link, e.g.
+    /// `&["paging", "next_page"]`: a link that does not decode is an error, not the end.
+    const NEXT_PATH: &'static [&'static str];
     /// The absolute URL of the next page (`paging.next_page`), `None` (or empty) on the last.
     fn next_url(&self) -> Option<&str>;
     /// The page's items, in order.
+    fn items(&self) -> &[Self::Item];
+    /// The page's items, in order, by value.
     fn into_items(self) -> Vec<Self::Item>;
+    /// A stable identity of an item (its `id`), used to resume after the last delivered
+    /// item even when the page changed; `None` when items have none (resuming then
+    /// counts items).
+    fn item_key(_item: &Self::Item) -> Option<String> {
+        None
+    }
 }
 
 /// Where a paginator starts.
@@ -46,7 +68,10 @@ enum Start {
 /// # use futures::TryStreamExt;
 /// # #[derive(serde::Deserialize)] struct Users { users: Vec<String>, next: Option<String> }
 /// # impl Page for Users { type Item = String;
+/// #   const ITEMS_PATH: &'static [&'static str] = &["users"];
+/// #   const NEXT_PATH: &'static [&'static str] = &["next"];
 /// #   fn next_url(&self) -> Option<&str> { self.next.as_deref() }
+/// #   fn items(&self) -> &[String] { &self.users }
 /// #   fn into_items(self) -> Vec<String> { self.users } }
 /// # async fn run(client: Client) -> Result<(), conversocial::runtime::Error> {
 /// let req = Request::new(reqwest::Method::GET, "list_users", "/users".into());
@@ -60,12 +85,22 @@ pub struct Paginator<P> {
     start: Start,
     max_pages: Option<u64>,
     max_items: Option<u64>,
+    max_empty_pages: u32,
     page: PhantomData<fn() -> P>,
 }
 
+/// Pages in a row without an item, each with a next link, before a stream gives up.
+pub const DEFAULT_MAX_EMPTY_PAGES: u32 = 5;
+
 impl<P: Page> Paginator<P> {
     fn from_start(start: Start) -> Self {
-        Paginator { start, max_pages: None, max_items: None, page: PhantomData }
+        Paginator {
+            start,
+            max_pages: None,
+            max_items: None,
+            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+            page: PhantomData,
+        }
     }
 
     pub(crate) fn new(client: Client, req: Request) -> Self {
@@ -96,6 +131,14 @@ impl<P: Page> Paginator<P> {
         self
     }
 
+    /// Stops with an error after `n` pages in a row that hold no item but link to a next
+    /// page (default [`DEFAULT_MAX_EMPTY_PAGES`]): a server that keeps answering empty
+    /// pages with ever new links would otherwise use the quota forever. At least 1.
+    pub fn max_empty_pages(mut self, n: u32) -> Self {
+        self.max_empty_pages = n.max(1);
+        self
+    }
+
     /// The stream of pages. Each [`PageOf`] gives the decoded page, side-loaded arrays
     /// included, and the cursor of the page after it.
     ///
@@ -115,6 +158,8 @@ impl<P: Page> Paginator<P> {
             seen: HashSet::new(),
             fetched: 0,
             max_pages: self.max_pages,
+            empty_run: 0,
+            max_empty_pages: self.max_empty_pages,
             done: false,
         };
         match self.start {
@@ -146,9 +191,11 @@ impl<P: Page> Paginator<P> {
         let max_items = self.max_items;
         Items {
             pages: self.pages(),
-            buffer: Vec::new().into_iter(),
+            buffer: VecDeque::new(),
             current: None,
             consumed: 0,
+            last_key: None,
+            set_aside: Vec::new(),
             yielded: 0,
             max_items,
             done: false,
@@ -157,7 +204,7 @@ impl<P: Page> Paginator<P> {
 }
 
 /// The operation name logged for pages fetched from a resumed cursor.
-const RESUMED: &str = "resume_paginated";
+const RESUMED: &str = "resume";
 
 impl<P> fmt::Debug for Paginator<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -165,18 +212,25 @@ impl<P> fmt::Debug for Paginator<P> {
             .field("start", &self.start)
             .field("max_pages", &self.max_pages)
             .field("max_items", &self.max_items)
+            .field("max_empty_pages", &self.max_empty_pages)
             .finish_non_exhaustive()
     }
 }
 
 /// One fetched page: the decoded `P` (reachable through `Deref`, [`page`](Self::page) or
-/// [`into_page`](Self::into_page), side-loaded arrays included) and where it sits in the
-/// listing.
+/// [`into_page`](Self::into_page), side-loaded arrays included), where it sits in the
+/// listing, and what did not match the API description ([`drift`](Self::drift),
+/// [`set_aside`](Self::set_aside)).
 pub struct PageOf<P: Page> {
     page: P,
     cursor: Cursor,
     next: Option<Cursor>,
     number: u64,
+    drift: Vec<Drift>,
+    /// `(position in the item array, index into drift)` of the items set aside, by position.
+    set_aside: Vec<(usize, usize)>,
+    /// Items (set aside or not) at the start already delivered before a resume.
+    start: usize,
 }
 
 impl<P: Page> PageOf<P> {
@@ -190,17 +244,35 @@ impl<P: Page> PageOf<P> {
         self.page
     }
 
-    /// The page's items, without the first [`skipped`](Self::skipped) ones (already
-    /// delivered before a resume).
+    /// The page's decoded items, without those at its start already delivered before a
+    /// resume ([`skipped`](Self::skipped)).
     pub fn into_items(self) -> Vec<P::Item> {
         let mut items = self.page.into_items();
-        let skip = usize::try_from(self.cursor.skip()).unwrap_or(usize::MAX).min(items.len());
+        let skip = typed_before(&self.set_aside, self.start).min(items.len());
         items.drain(..skip);
         items
     }
 
+    /// Items of the listing that could not be decoded and were set aside whole (each
+    /// [`Drift::raw`] holds one as received), without those already delivered before a
+    /// resume. Empty when the page matched the API description.
+    pub fn set_aside(&self) -> impl Iterator<Item = &Drift> + '_ {
+        self.set_aside
+            .iter()
+            .filter(|(position, _)| *position >= self.start)
+            .filter_map(|(_, i)| self.drift.get(*i))
+    }
+
+    /// Everything in this page's response that did not match the API description, and
+    /// what the client did about it (side-loaded arrays and the set-aside items included).
+    pub fn drift(&self) -> &[Drift] {
+        &self.drift
+    }
+
     /// Where to resume to fetch everything after this page; `None` on the last page.
-    /// Persist it once the page is processed.
+    /// Persist it once the page is processed. When the page's next link could not be
+    /// read, this points at the page itself with all its items delivered, so resuming
+    /// meets the same error rather than ending quietly.
     pub fn next_cursor(&self) -> Option<Cursor> {
         self.next.clone()
     }
@@ -213,13 +285,51 @@ impl<P: Page> PageOf<P> {
     /// How many items at the start of this page had been delivered before a resume
     /// (0 except for the first page of a stream resumed mid-page).
     pub fn skipped(&self) -> u64 {
-        self.cursor.skip()
+        self.start as u64
     }
 
     /// The 1-based number of this page within the stream.
     pub fn number(&self) -> u64 {
         self.number
     }
+
+    /// The not yet delivered items, decoded or set aside, in the order of the listing.
+    fn into_entries(self) -> (Cursor, usize, VecDeque<Entry<P::Item>>) {
+        let PageOf { page, cursor, drift, set_aside, start, .. } = self;
+        let mut drift: Vec<Option<Drift>> = drift.into_iter().map(Some).collect();
+        let mut typed = page.into_items().into_iter();
+        let mut set_aside = set_aside.into_iter().peekable();
+        let mut entries = VecDeque::new();
+        let mut position = 0;
+        loop {
+            let entry = match set_aside.next_if(|(p, _)| *p == position) {
+                Some((_, i)) => match drift.get_mut(i).and_then(Option::take) {
+                    Some(drift) => Entry::SetAside(drift),
+                    None => continue,
+                },
+                None => match typed.next() {
+                    Some(item) => Entry::Item(item),
+                    None => break,
+                },
+            };
+            if position >= start {
+                entries.push_back(entry);
+            }
+            position += 1;
+        }
+        (cursor, start, entries)
+    }
+}
+
+/// An item of the listing: decoded, or set aside.
+enum Entry<T> {
+    Item(T),
+    SetAside(Drift),
+}
+
+/// How many decoded items stand before `position`, given the set-aside positions.
+fn typed_before(set_aside: &[(usize, usize)], position: usize) -> usize {
+    position - set_aside.iter().filter(|(p, _)| *p < position).count()
 }
 
 impl<P: Page> Deref for PageOf<P> {
@@ -235,10 +345,15 @@ impl<P: Page + fmt::Debug> fmt::Debug for PageOf<P> {
             .field("number", &self.number)
             .field("cursor", &self.cursor)
             .field("next", &self.next)
+            .field("skipped", &self.start)
+            .field("drift", &self.drift.len())
             .field("page", &self.page)
             .finish()
     }
 }
+
+/// A page being fetched: the decoded page and its drift.
+type Fetch<P> = BoxFuture<'static, Result<(P, Vec<Drift>), Error>>;
 
 /// The stream of pages of a [`Paginator`]: `Stream<Item = Result<PageOf<P>, Error>>`,
 /// `Send` and `Unpin`. It ends after the last page, after `max_pages`, or after its first
@@ -255,12 +370,15 @@ pub struct Pages<P: Page> {
     position: Option<Cursor>,
     /// An error to yield instead of fetching the next page.
     pending_error: Option<Error>,
-    in_flight: Option<(BoxFuture<'static, Result<P, Error>>, Cursor)>,
+    in_flight: Option<(Fetch<P>, Cursor)>,
     /// Fingerprints of the page URLs fetched so far: 16 bytes a page, however long the
     /// URLs, so memory stays flat over a long export.
     seen: HashSet<u128>,
     fetched: u64,
     max_pages: Option<u64>,
+    /// Pages in a row without an item.
+    empty_run: u32,
+    max_empty_pages: u32,
     done: bool,
 }
 
@@ -272,18 +390,53 @@ impl<P: Page> Pages<P> {
         self.position.clone()
     }
 
-    fn accept(&mut self, page: P, cursor: Cursor) -> PageOf<P> {
+    fn accept(&mut self, page: P, drift: Vec<Drift>, cursor: Cursor) -> PageOf<P> {
         self.fetched += 1;
-        let next = match page.next_url().map(str::trim).filter(|url| !url.is_empty()) {
-            None => None,
-            Some(text) => match Cursor::from_next_url(text) {
-                Ok(next) => Some(next),
-                Err(error) => {
-                    self.pending_error = Some(error);
-                    None
-                }
-            },
+        let set_aside = set_aside_positions::<P>(&drift);
+        let total = page.items().len() + set_aside.len();
+        let (start, last_key) = resume_point(&page, &drift, &set_aside, &cursor, self.operation_id);
+        let next_path = P::NEXT_PATH.join(".");
+        let link_drift = (!next_path.is_empty())
+            .then(|| drift.iter().find(|d| is_within(&next_path, &d.path) || is_within(&d.path, &next_path)))
+            .flatten();
+        let text = page.next_url().map(str::trim).filter(|url| !url.is_empty());
+        let next = match (link_drift, text) {
+            (Some(drift), _) => Err(Error::invalid_request(format!(
+                "`{}`: the next-page link of page {} did not decode ({drift}); stopping here \
+                 rather than taking it for the last page",
+                self.operation_id, self.fetched
+            ))),
+            (None, None) => Ok(None),
+            (None, Some(text)) => Cursor::from_next_url(text, cursor.page_url()).map(Some),
         };
+        let next = match next {
+            Ok(next) => next,
+            Err(error) => {
+                // the cursor stays on this page, every item delivered: resuming meets the
+                // same link again instead of ending quietly
+                self.pending_error = Some(error);
+                let here = cursor.with_skip(total as u64, last_key);
+                self.position = Some(here.clone());
+                self.next = None;
+                return PageOf {
+                    page,
+                    cursor,
+                    next: Some(here),
+                    number: self.fetched,
+                    drift,
+                    set_aside,
+                    start,
+                };
+            }
+        };
+        self.empty_run = if total == 0 && next.is_some() { self.empty_run + 1 } else { 0 };
+        if self.empty_run >= self.max_empty_pages {
+            self.pending_error = Some(Error::invalid_request(format!(
+                "`{}`: {} pages in a row held no item but linked to a next page; stopping \
+                 (Paginator::max_empty_pages sets how many are allowed)",
+                self.operation_id, self.empty_run
+            )));
+        }
         self.position = next.clone();
         self.next = next.clone().map(|next| {
             let req = match &self.template {
@@ -292,7 +445,7 @@ impl<P: Page> Pages<P> {
             };
             (req, next)
         });
-        PageOf { page, cursor, next, number: self.fetched }
+        PageOf { page, cursor, next, number: self.fetched, drift, set_aside, start }
     }
 
     fn finish(&mut self, item: Option<Result<PageOf<P>, Error>>) -> Poll<Option<Result<PageOf<P>, Error>>> {
@@ -300,6 +453,72 @@ impl<P: Page> Pages<P> {
         self.next = None;
         Poll::Ready(item)
     }
+}
+
+/// `(position, drift index)` of the items of `P`'s item array that were set aside.
+fn set_aside_positions<P: Page>(drift: &[Drift]) -> Vec<(usize, usize)> {
+    let items = P::ITEMS_PATH.join(".");
+    let mut out: Vec<(usize, usize)> = drift
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.action == DriftAction::SetAside)
+        .filter_map(|(i, d)| {
+            let index = d.path.strip_prefix(items.as_str())?.strip_prefix('[')?.strip_suffix(']')?;
+            Some((index.parse().ok()?, i))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The id of an item kept as received: its `id` member, as text.
+fn raw_key(raw: &serde_json::Value) -> Option<String> {
+    match raw.get("id")? {
+        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+/// Where delivery starts on a page fetched from `cursor`, and the key of the page's last
+/// item: after the item named by [`Cursor::after`] when it is on the page, else after
+/// [`Cursor::skip`] items.
+fn resume_point<P: Page>(
+    page: &P,
+    drift: &[Drift],
+    set_aside: &[(usize, usize)],
+    cursor: &Cursor,
+    operation_id: &str,
+) -> (usize, Option<String>) {
+    let typed = page.items();
+    let total = typed.len() + set_aside.len();
+    let mut keys = Vec::with_capacity(total);
+    let mut next_typed = typed.iter();
+    let mut aside = set_aside.iter().peekable();
+    for position in 0..total {
+        let key = match aside.next_if(|(p, _)| *p == position) {
+            Some((_, i)) => drift.get(*i).and_then(|d| raw_key(&d.raw)),
+            None => next_typed.next().and_then(P::item_key),
+        };
+        keys.push(key);
+    }
+    let last_key = keys.last().cloned().flatten();
+    let skip = usize::try_from(cursor.skip()).unwrap_or(usize::MAX);
+    if skip == 0 {
+        return (0, last_key);
+    }
+    if let Some(after) = cursor.after() {
+        if let Some(position) = keys.iter().position(|key| key.as_deref() == Some(after)) {
+            return (position + 1, last_key);
+        }
+        tracing::warn!(
+            operation = operation_id,
+            after,
+            skip,
+            "the item a cursor resumed after is no longer on its page; resuming by count"
+        );
+    }
+    (skip.min(total), last_key)
 }
 
 impl<P: Page> Unpin for Pages<P> {}
@@ -318,7 +537,7 @@ impl<P: Page> Stream for Pages<P> {
                 let cursor = cursor.clone();
                 this.in_flight = None;
                 return match result {
-                    Ok(page) => Poll::Ready(Some(Ok(this.accept(page, cursor)))),
+                    Ok((page, drift)) => Poll::Ready(Some(Ok(this.accept(page, drift, cursor)))),
                     Err(error) => this.finish(Some(Err(error))),
                 };
             }
@@ -343,7 +562,7 @@ impl<P: Page> Stream for Pages<P> {
             let Some(client) = this.client.clone() else {
                 return this.finish(None);
             };
-            this.in_flight = Some((Box::pin(async move { client.execute::<P>(req).await }), cursor));
+            this.in_flight = Some((Box::pin(async move { client.execute_decoded::<P>(req).await }), cursor));
         }
     }
 }
@@ -362,13 +581,20 @@ impl<P: Page> fmt::Debug for Pages<P> {
 /// The stream of items of a [`Paginator`]: `Stream<Item = Result<P::Item, Error>>`,
 /// `Send` and `Unpin`. It ends after the last item, after `max_items`, or after its first
 /// error.
+///
+/// Items that could not be decoded are not yielded but set aside, in order, for
+/// [`take_set_aside`](Self::take_set_aside); they count as delivered in the
+/// [`cursor`](Self::cursor) once the stream has gone past them.
 pub struct Items<P: Page> {
     pages: Pages<P>,
-    buffer: std::vec::IntoIter<P::Item>,
+    buffer: VecDeque<Entry<P::Item>>,
     /// The page being drained.
     current: Option<Cursor>,
     /// Items of the current page delivered so far (its initial skip included).
     consumed: u64,
+    /// The key of the last item delivered from the current page.
+    last_key: Option<String>,
+    set_aside: Vec<Drift>,
     yielded: u64,
     max_items: Option<u64>,
     done: bool,
@@ -379,9 +605,18 @@ impl<P: Page> Items<P> {
     /// the last item was yielded.
     pub fn cursor(&self) -> Option<Cursor> {
         match &self.current {
-            Some(current) if self.buffer.len() > 0 => Some(current.with_skip(self.consumed)),
+            Some(current) if !self.buffer.is_empty() => {
+                Some(current.with_skip(self.consumed, self.last_key.clone()))
+            }
             _ => self.pages.cursor(),
         }
+    }
+
+    /// The items set aside since the last call: listed items that could not be decoded,
+    /// each kept as received in [`Drift::raw`] with the reason. Call it as often as you
+    /// persist [`cursor`](Self::cursor), and nothing is lost.
+    pub fn take_set_aside(&mut self) -> Vec<Drift> {
+        std::mem::take(&mut self.set_aside)
     }
 }
 
@@ -397,16 +632,28 @@ impl<P: Page> Stream for Items<P> {
                 this.done = true;
                 return Poll::Ready(None);
             }
-            if let Some(item) = this.buffer.next() {
+            if let Some(entry) = this.buffer.pop_front() {
                 this.consumed += 1;
-                this.yielded += 1;
-                return Poll::Ready(Some(Ok(item)));
+                match entry {
+                    Entry::Item(item) => {
+                        this.last_key = P::item_key(&item);
+                        this.yielded += 1;
+                        return Poll::Ready(Some(Ok(item)));
+                    }
+                    Entry::SetAside(drift) => {
+                        this.last_key = raw_key(&drift.raw);
+                        this.set_aside.push(drift);
+                        continue;
+                    }
+                }
             }
             match ready!(Pin::new(&mut this.pages).poll_next(cx)) {
                 Some(Ok(page)) => {
-                    this.consumed = page.skipped();
-                    this.current = Some(page.cursor().clone());
-                    this.buffer = page.into_items().into_iter();
+                    let (cursor, start, entries) = page.into_entries();
+                    this.consumed = start as u64;
+                    this.last_key = cursor.after().map(str::to_owned);
+                    this.current = Some(cursor);
+                    this.buffer = entries;
                 }
                 Some(Err(error)) => {
                     this.done = true;
@@ -427,6 +674,7 @@ impl<P: Page> fmt::Debug for Items<P> {
             .field("pages", &self.pages)
             .field("buffered", &self.buffer.len())
             .field("yielded", &self.yielded)
+            .field("set_aside", &self.set_aside.len())
             .finish_non_exhaustive()
     }
 }
@@ -455,11 +703,19 @@ mod tests {
 
     impl Page for Numbers {
         type Item = u32;
+        const ITEMS_PATH: &'static [&'static str] = &["items"];
+        const NEXT_PATH: &'static [&'static str] = &["next"];
         fn next_url(&self) -> Option<&str> {
             self.next.as_deref()
         }
+        fn items(&self) -> &[u32] {
+            &self.items
+        }
         fn into_items(self) -> Vec<u32> {
             self.items
+        }
+        fn item_key(item: &u32) -> Option<String> {
+            Some(item.to_string())
         }
     }
 
@@ -472,25 +728,73 @@ mod tests {
         assert_send_unpin::<Paginator<Numbers>>();
     }
 
+    fn page_of(items: Vec<u32>, drift: Vec<Drift>, cursor: Cursor) -> PageOf<Numbers> {
+        let mut pages = Paginator::<Numbers>::failed(Error::invalid_request("unused")).pages();
+        pages.pending_error = None;
+        pages.accept(Numbers { items, next: None }, drift, cursor)
+    }
+
+    fn aside(index: usize, id: u32) -> Drift {
+        Drift::new(
+            format!("items[{index}]"),
+            format!("items[{index}].n"),
+            "missing field `n`".into(),
+            "absent",
+            serde_json::json!({ "id": id }),
+            DriftAction::SetAside,
+        )
+    }
+
     #[test]
     fn page_of_skips_delivered_items() {
         let url = url::Url::parse("https://h/x").unwrap();
-        let page = PageOf {
-            page: Numbers { items: vec![1, 2, 3], next: None },
-            cursor: Cursor::new(url.clone(), 2),
-            next: None,
-            number: 1,
-        };
+        let page = page_of(vec![1, 2, 3], Vec::new(), Cursor::new(url.clone(), 2));
         assert_eq!(page.skipped(), 2);
         assert_eq!(page.items.len(), 3);
         assert_eq!(page.into_items(), vec![3]);
-        let page = PageOf {
-            page: Numbers { items: vec![1], next: None },
-            cursor: Cursor::new(url, 5),
-            next: None,
-            number: 1,
-        };
+        let page = page_of(vec![1], Vec::new(), Cursor::new(url, 5));
         assert!(page.into_items().is_empty());
+    }
+
+    #[test]
+    fn resuming_after_an_id_survives_a_shifted_page() {
+        let url = url::Url::parse("https://h/x").unwrap();
+        // 1 and 2 were delivered; since then 0 was inserted before them
+        let cursor = Cursor::new(url.clone(), 2).with_skip(2, Some("2".into()));
+        let page = page_of(vec![0, 1, 2, 3, 4], Vec::new(), cursor);
+        assert_eq!(page.skipped(), 3);
+        assert_eq!(page.into_items(), vec![3, 4]);
+        // 1 was deleted since: by count, 3 would be skipped
+        let cursor = Cursor::new(url.clone(), 2).with_skip(2, Some("2".into()));
+        assert_eq!(page_of(vec![2, 3, 4], Vec::new(), cursor).into_items(), vec![3, 4]);
+        // the id is gone: the count decides
+        let cursor = Cursor::new(url, 2).with_skip(2, Some("9".into()));
+        assert_eq!(page_of(vec![1, 2, 3], Vec::new(), cursor).into_items(), vec![3]);
+    }
+
+    #[test]
+    fn set_aside_items_keep_their_place() {
+        let url = url::Url::parse("https://h/x").unwrap();
+        // received: [1, <bad 7>, 3, <bad 8>]
+        let drift = vec![aside(1, 7), aside(3, 8)];
+        let page = page_of(vec![1, 3], drift.clone(), Cursor::new(url.clone(), 0));
+        assert_eq!(page.set_aside().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["items[1]", "items[3]"]);
+        let (_, start, entries) = page.into_entries();
+        assert_eq!(start, 0);
+        let order: Vec<String> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Item(n) => n.to_string(),
+                Entry::SetAside(d) => format!("raw {}", d.raw["id"]),
+            })
+            .collect();
+        assert_eq!(order, ["1", "raw 7", "3", "raw 8"]);
+        // resumed after the first set-aside item (by its raw id)
+        let cursor = Cursor::new(url, 2).with_skip(2, Some("7".into()));
+        let page = page_of(vec![1, 3], drift, cursor);
+        assert_eq!(page.skipped(), 2);
+        assert_eq!(page.set_aside().count(), 1);
+        assert_eq!(page.into_items(), vec![3]);
     }
 
     /// Polls once: enough for streams that fail before sending anything.

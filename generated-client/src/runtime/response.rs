@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::excerpt;
-use super::{ApiErrorBody, Error};
+use super::repair;
+use super::{ApiErrorBody, Drift, Error};
 
 /// The error for an unsuccessful status that is not (or no longer) retried.
 pub(crate) fn status_error(status: StatusCode, body: &[u8], attempts: u32) -> Error {
@@ -53,9 +54,51 @@ pub(crate) fn decode<T: DeserializeOwned>(
     }
 }
 
-/// Decodes a 2xx JSON body exactly as [`Client::execute`](super::Client::execute) does:
-/// the `"success": false` envelope check, then serde, with the JSON path and an excerpt of
-/// the body in the error when a field does not fit. Useful for bodies stored earlier.
+/// Decodes a 2xx body as `T` like [`decode`], but drift-tolerantly unless `strict`: a
+/// body that does not fit is decoded anyway where it can be (see the `repair` module),
+/// and what did not fit comes back as [`Drift`]s. The fast path is [`decode`]'s.
+pub(crate) fn decode_tolerant<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+    attempts: u32,
+    strict: bool,
+) -> Result<(T, Vec<Drift>), Error> {
+    if let Some(error) = envelope_failure(status, body, attempts) {
+        return Err(error);
+    }
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok((value, Vec::new())),
+        Err(plain) if strict => Err(locate_decode_error::<T>(status, body, plain)),
+        Err(plain) => match repair::decode::<T>(body) {
+            Ok(decoded) => Ok(decoded),
+            Err(_) => Err(locate_decode_error::<T>(status, body, plain)),
+        },
+    }
+}
+
+/// Decodes a 2xx JSON body as a tolerant [`Client`](super::Client) does: like
+/// [`decode_json`], but a value that does not match `T` is left out (an optional field)
+/// or set aside (an element of an array) and reported as a [`Drift`] instead of failing
+/// the whole body. Only a body that is not JSON, or whose top level does not fit, fails.
+///
+/// ```
+/// use conversocial::models::TagList;
+/// use conversocial::runtime::DriftAction;
+/// let body = br#"{"tags": [{"id": "2", "url": "u"}, {"url": 3}]}"#;
+/// let (page, drift): (TagList, _) = conversocial::runtime::decode_json_tolerant(body).unwrap();
+/// assert_eq!(page.tags.len(), 1);
+/// assert_eq!(drift[0].path, "tags[1]");
+/// assert_eq!(drift[0].action, DriftAction::SetAside);
+/// ```
+pub fn decode_json_tolerant<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<Drift>), Error> {
+    decode_tolerant(StatusCode::OK, body, 1, false)
+}
+
+/// Decodes a 2xx JSON body exactly as a [strict](super::ClientBuilder::strict_decoding)
+/// [`Client::execute`](super::Client::execute) does: the `"success": false` envelope
+/// check, then serde, with the JSON path and an excerpt of the body in the error when a
+/// field does not fit. Useful for bodies stored earlier.
 ///
 /// ```
 /// use conversocial::models::TagList;

@@ -86,11 +86,19 @@ pub struct ItemsPage {
 
 impl Page for ItemsPage {
     type Item = Item;
+    const ITEMS_PATH: &'static [&'static str] = &["items"];
+    const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
         self.paging.next_page.as_deref()
     }
+    fn items(&self) -> &[Item] {
+        &self.items
+    }
     fn into_items(self) -> Vec<Item> {
         self.items
+    }
+    fn item_key(item: &Item) -> Option<String> {
+        Some(item.id.to_string())
     }
 }
 
