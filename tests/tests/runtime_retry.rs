@@ -120,8 +120,12 @@ async fn get_retries_502_503_504_then_succeeds() {
 }
 
 #[tokio::test]
-async fn get_does_not_retry_500_or_4xx() {
-    for code in [500, 400, 404] {
+async fn get_retries_408_and_500_but_not_4xx() {
+    let (server, calls) = scripted("GET", vec![status(408), status(500), status(500)]).await;
+    let v: serde_json::Value = client(&server.uri()).execute(get("op", "/op")).await.unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    for code in [400, 404, 409, 501] {
         let (server, calls) = scripted("GET", vec![status(code)]).await;
         let err = client(&server.uri()).execute::<serde_json::Value>(get("op", "/op")).await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(code));

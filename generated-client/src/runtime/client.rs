@@ -14,12 +14,13 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::auth::{Auth, Chosen};
+use super::body::{self, ERROR_BODY_BYTES};
 use super::config::Credentials;
 use super::paginate::{Page, Paginator};
 use super::query::encode;
 use super::request::Target;
 use super::response;
-use super::retry::{self, RetryPolicy};
+use super::retry::{self, Attempt, Quota, RetryPolicy};
 use super::{ApiKeyLocation, ClientBuilder, Cursor, Error, RateLimiter, Request};
 
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
@@ -41,6 +42,7 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_body_bytes: u64,
 }
 
 /// A successful response, read in full.
@@ -90,7 +92,7 @@ struct Prepared<'a> {
     bearer: Option<&'a SecretString>,
 }
 
-/// One response as received.
+/// One response as received (an error body only in part).
 struct Received {
     status: StatusCode,
     headers: HeaderMap,
@@ -101,6 +103,13 @@ struct Received {
 enum Failure {
     Status(StatusCode, Bytes),
     Transport(reqwest::Error),
+}
+
+/// Why an attempt failed: a transport error (maybe retried) or an error that ends the
+/// request at once.
+enum AttemptError {
+    Transport(reqwest::Error),
+    Fatal(Error),
 }
 
 impl Client {
@@ -325,6 +334,9 @@ impl Client {
     }
 
     /// Sends `req` until it succeeds, fails for good, or the retry policy runs out.
+    ///
+    /// Every attempt first takes a slot of the rate limiter (the wait for it is bounded by
+    /// `max_elapsed`); see [`RetryPolicy`] for what is retried and how long.
     async fn send(&self, req: &Request) -> Result<Sent, Error> {
         let url = self.resolve(req)?;
         let prepared = self.prepare(req, url)?;
@@ -332,13 +344,18 @@ impl Client {
         let inner = &*self.inner;
         let policy = &inner.retry;
         let idempotent = req.method.is_idempotent();
+        let queued = Instant::now();
+        if tokio::time::timeout_at(deadline(queued, policy.max_elapsed), inner.limiter.acquire())
+            .await
+            .is_err()
+        {
+            return Err(Error::LimiterTimeout { waited: queued.elapsed() });
+        }
+        let first_sent = Instant::now();
         let mut last_status = None;
-        let mut first_sent = None;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            inner.limiter.acquire().await;
-            let first_sent = *first_sent.get_or_insert_with(Instant::now);
             tracing::debug!(
                 operation = req.operation_id,
                 method = %req.method,
@@ -358,42 +375,70 @@ impl Client {
                     let wait = retry::server_wait(&received.headers, SystemTime::now());
                     (Failure::Status(received.status, received.body), wait)
                 }
-                Err(error) if error.is_builder() => {
+                Err(AttemptError::Fatal(error)) => return Err(error),
+                Err(AttemptError::Transport(error)) if error.is_builder() => {
                     return Err(Error::InvalidRequest {
                         message: format!("`{}`: the HTTP request could not be built", req.operation_id),
                         source: Some(Box::new(error)),
                     });
                 }
-                Err(error) if idempotent => (Failure::Transport(error), None),
-                Err(error) => {
+                // Nothing was sent when the connection could not be made: safe for any method.
+                Err(AttemptError::Transport(error)) if idempotent || error.is_connect() => {
+                    (Failure::Transport(error), None)
+                }
+                Err(AttemptError::Transport(error)) => {
                     return Err(failure_error(Failure::Transport(error), attempt, last_status, None));
                 }
             };
             let rate_limited = matches!(failure, Failure::Status(StatusCode::TOO_MANY_REQUESTS, _));
-            let wait = server_wait.unwrap_or_else(|| {
-                let backoff = policy.backoff(attempt);
-                if rate_limited { backoff.max(inner.limiter.min_retry_delay()) } else { backoff }
-            });
-            if rate_limited {
+            let quota =
+                Quota { window: inner.limiter.quota_window(), min_delay: inner.limiter.min_retry_delay() };
+            let failed =
+                Attempt { number: attempt, elapsed: first_sent.elapsed(), rate_limited, server_wait };
+            let Some(wait) = policy.next_wait(failed, quota, rand::random::<f64>()) else {
+                if server_wait.is_some_and(|hint| hint > policy.max_server_wait) {
+                    tracing::warn!(
+                        operation = req.operation_id,
+                        attempt,
+                        status = %describe(&failure),
+                        server_wait = ?server_wait,
+                        max_server_wait = ?policy.max_server_wait,
+                        "the server asked for a wait beyond the retry policy's max_server_wait; giving up"
+                    );
+                }
+                return Err(failure_error(failure, attempt, last_status, server_wait));
+            };
+            if rate_limited && !wait.is_zero() {
+                tracing::warn!(
+                    operation = req.operation_id,
+                    attempt,
+                    status = %describe(&failure),
+                    wait = ?wait,
+                    "rate limited; pausing every request of this client, then retrying"
+                );
                 inner.limiter.rate_limited(wait);
+            } else {
+                tracing::warn!(
+                    operation = req.operation_id,
+                    attempt,
+                    status = %describe(&failure),
+                    wait = ?wait,
+                    "request failed; retrying"
+                );
             }
-            let out_of_time = first_sent.elapsed().saturating_add(wait) > policy.max_elapsed;
-            if attempt >= policy.attempts() || out_of_time {
+            tokio::time::sleep(wait).await;
+            let slot =
+                tokio::time::timeout_at(deadline(first_sent, policy.max_elapsed), inner.limiter.acquire());
+            if slot.await.is_err() {
+                // out of time while queued for the limiter: the last failure stands
                 return Err(failure_error(failure, attempt, last_status, server_wait));
             }
-            tracing::warn!(
-                operation = req.operation_id,
-                attempt,
-                status = %describe(&failure),
-                wait = ?wait,
-                "request failed; retrying"
-            );
-            tokio::time::sleep(wait).await;
         }
     }
 
-    /// One attempt: sends the request and reads the whole response.
-    async fn send_once(&self, req: &Request, prepared: &Prepared<'_>) -> Result<Received, reqwest::Error> {
+    /// One attempt: sends the request and reads the response, a success body up to the
+    /// client's limit, an error body up to 64 KiB.
+    async fn send_once(&self, req: &Request, prepared: &Prepared<'_>) -> Result<Received, AttemptError> {
         let inner = &*self.inner;
         let mut builder = inner.http.request(req.method.clone(), prepared.url.clone());
         if let Some(credentials) = prepared.basic {
@@ -406,12 +451,46 @@ impl Client {
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
-        let response = builder.send().await?;
+        let mut response = builder.send().await.map_err(AttemptError::Transport)?;
+        if !same_origin(&inner.base_url, response.url()) {
+            // Only an injected HTTP client follows redirects off the origin; its policy
+            // cannot be inspected, so the response is refused here, its body unread.
+            return Err(AttemptError::Fatal(Error::config(format!(
+                "`{}`: the HTTP client followed a redirect off the API's origin {} to {}; \
+                 responses from other origins are refused: build the client passed to \
+                 ClientBuilder::http_client with reqwest::redirect::Policy::none()",
+                req.operation_id,
+                inner.base_url.origin().ascii_serialization(),
+                response.url().origin().ascii_serialization(),
+            ))));
+        }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await?;
+        let body = if status.is_success() {
+            match body::read_capped(&mut response, inner.max_body_bytes)
+                .await
+                .map_err(AttemptError::Transport)?
+            {
+                Ok(body) => body,
+                Err(too_large) => {
+                    return Err(AttemptError::Fatal(Error::BodyTooLarge {
+                        status,
+                        limit: inner.max_body_bytes,
+                        content_length: too_large.content_length,
+                    }));
+                }
+            }
+        } else {
+            body::read_prefix(&mut response, ERROR_BODY_BYTES).await
+        };
         Ok(Received { status, headers, body })
     }
+}
+
+/// `start + budget` (a budget of more than a century counts as one).
+fn deadline(start: Instant, budget: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    start.checked_add(budget.min(CENTURY)).unwrap_or(start)
 }
 
 /// The error that ends a request whose last attempt failed with `failure`.

@@ -22,13 +22,17 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Longest body excerpt, in characters, kept in an error.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
+/// Longest text of [`ApiErrorBody::json`] shown by `Debug`, in bytes.
+const DEBUG_JSON_BYTES: usize = 400;
+
 /// The API's error body, e.g.
 /// `{"status": "error", "message": "No such author", "http_status": "404 Object Not Found"}`.
 ///
 /// Every field is optional: the runtime reads whatever the server sent and keeps a short
 /// excerpt of the raw body. Values that are not strings (a numeric `error_code`) are kept
-/// in their JSON text form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// in their JSON text form. The client reads at most the first 64 KiB of an error body,
+/// so `json` is bounded too; `Debug` shows only the start of it.
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiErrorBody {
     /// `status`, usually `"error"`.
@@ -45,8 +49,9 @@ pub struct ApiErrorBody {
     pub error: Option<String>,
     /// The first 200 characters of the raw body (whitespace collapsed).
     pub raw: String,
-    /// The whole body, when it is JSON (secrets scrubbed like every other field); read it
-    /// as the operation's documented error type with [`ApiErrorBody::decode`].
+    /// The whole body, when it is JSON and complete within the 64 KiB read of an error
+    /// body (secrets scrubbed like every other field); read it as the operation's
+    /// documented error type with [`ApiErrorBody::decode`].
     pub json: Option<serde_json::Value>,
 }
 
@@ -57,17 +62,16 @@ impl ApiErrorBody {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
             return body;
         };
-        body.json = Some(value.clone());
-        let serde_json::Value::Object(map) = value else {
-            return body;
-        };
-        let field = |name: &str| map.get(name).and_then(json_text);
-        body.status = field("status");
-        body.message = field("message");
-        body.http_status = field("http_status");
-        body.error_code = field("error_code");
-        body.param = field("param");
-        body.error = field("error");
+        if let serde_json::Value::Object(map) = &value {
+            let field = |name: &str| map.get(name).and_then(json_text);
+            body.status = field("status");
+            body.message = field("message");
+            body.http_status = field("http_status");
+            body.error_code = field("error_code");
+            body.param = field("param");
+            body.error = field("error");
+        }
+        body.json = Some(value);
         body
     }
 
@@ -100,6 +104,53 @@ impl ApiErrorBody {
         if let Some(json) = &mut self.json {
             scrub_json(json, secret);
         }
+    }
+}
+
+impl fmt::Debug for ApiErrorBody {
+    /// Every field, with `json` cut to its first 400 bytes of text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let json = self.json.as_ref().map(|value| BoundedJson(value));
+        f.debug_struct("ApiErrorBody")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("http_status", &self.http_status)
+            .field("error_code", &self.error_code)
+            .field("param", &self.param)
+            .field("error", &self.error)
+            .field("raw", &self.raw)
+            .field("json", &json)
+            .finish()
+    }
+}
+
+/// A JSON value shown as its text, cut after [`DEBUG_JSON_BYTES`] bytes.
+struct BoundedJson<'a>(&'a serde_json::Value);
+
+impl fmt::Debug for BoundedJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Keeps the first bytes written and stops the serialiser once it has them.
+        struct Prefix(Vec<u8>);
+        impl std::io::Write for Prefix {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let room = DEBUG_JSON_BYTES + 1 - self.0.len();
+                if room == 0 {
+                    return Err(std::io::Error::other("enough"));
+                }
+                let take = buf.len().min(room);
+                self.0.extend_from_slice(&buf[..take]);
+                Ok(take)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut prefix = Prefix(Vec::new());
+        let cut = serde_json::to_writer(&mut prefix, self.0).is_err() || prefix.0.len() > DEBUG_JSON_BYTES;
+        let mut text = prefix.0;
+        text.truncate(DEBUG_JSON_BYTES);
+        let text = String::from_utf8_lossy(&text);
+        if cut { write!(f, "{text}…") } else { f.write_str(&text) }
     }
 }
 
@@ -180,6 +231,23 @@ pub enum Error {
         /// The JSON error.
         source: serde_json::Error,
     },
+    /// A response body was larger than the client reads: nothing was decoded, and the rest
+    /// of the body was not read. Not retried.
+    BodyTooLarge {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The limit in bytes ([`ClientBuilder::max_body_bytes`](super::ClientBuilder::max_body_bytes)).
+        limit: u64,
+        /// The length the server announced, if it did.
+        content_length: Option<u64>,
+    },
+    /// No slot of the client-side rate limiter came free within the retry policy's
+    /// `max_elapsed`: more requests are queued on the client than its quota lets through in
+    /// that time (or it is paused after a 429). Nothing was sent.
+    LimiterTimeout {
+        /// How long the request waited for a slot.
+        waited: Duration,
+    },
     /// The request could not be sent or its response not read (connection refused, DNS,
     /// TLS, reset), on the last attempt.
     Transport {
@@ -230,9 +298,11 @@ impl Error {
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
-            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => {
+                Some(*status)
+            }
             Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => *last_status,
-            Error::InvalidRequest { .. } | Error::Config { .. } => None,
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::LimiterTimeout { .. } => None,
         }
     }
 
@@ -310,7 +380,7 @@ impl Error {
                 }
             }
             Error::Transport { source, .. } | Error::Timeout { source, .. } => scrub_url(source, secret),
-            Error::RateLimited { .. } => {}
+            Error::RateLimited { .. } | Error::BodyTooLarge { .. } | Error::LimiterTimeout { .. } => {}
         }
     }
 }
@@ -382,6 +452,23 @@ impl fmt::Display for Error {
                 "could not decode the {status} response at `{path}`: {source} (body: {excerpt}); \
                  the API sent data the client's types do not accept: report it with this message"
             ),
+            Error::BodyTooLarge { status, limit, content_length } => {
+                write!(f, "the {status} response body is larger than the client's limit of {limit} bytes")?;
+                if let Some(length) = content_length {
+                    write!(f, " (Content-Length: {length})")?;
+                }
+                f.write_str(
+                    "; it was not read: raise the limit with ClientBuilder::max_body_bytes, or ask \
+                     for less (smaller pages, fewer fields)",
+                )
+            }
+            Error::LimiterTimeout { waited } => write!(
+                f,
+                "request not sent: no slot of the client's rate limiter came free within {:.1} s \
+                 (the retry policy's max_elapsed); too many requests are queued on this client \
+                 for its quota: send fewer at once, or raise max_elapsed",
+                waited.as_secs_f64()
+            ),
             Error::Transport { attempts, last_status, .. } => write!(
                 f,
                 "could not reach the API{}{}; check network access, proxy settings and the \
@@ -425,21 +512,29 @@ fn json_text(value: &serde_json::Value) -> Option<String> {
 }
 
 /// Up to [`EXCERPT_CHARS`] characters of `bytes` (lossy UTF-8, whitespace collapsed to
-/// single spaces), centred on byte offset `around` when given; `…` marks cut ends.
+/// single spaces), centred on byte offset `around` when given; `…` marks cut ends. Only
+/// the bytes near the centre are looked at, however long the body.
 pub(crate) fn excerpt(bytes: &[u8], around: Option<usize>) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    // A character takes at most 4 bytes: the excerpt lies within this many bytes of the
+    // centre, even when it is pushed back from the end of the body.
+    let reach = EXCERPT_CHARS * 4;
+    let centre = around.unwrap_or(0).min(bytes.len());
+    let continuation = |i: usize| bytes.get(i).is_some_and(|b| b & 0xC0 == 0x80);
+    let mut lo = centre.saturating_sub(reach);
+    while lo > 0 && lo < centre && continuation(lo) {
+        lo += 1;
+    }
+    let mut hi = centre.saturating_add(reach).min(bytes.len());
+    while hi < bytes.len() && hi > centre && continuation(hi) {
+        hi -= 1;
+    }
+    let text = String::from_utf8_lossy(&bytes[lo..hi]);
     let chars: Vec<char> = text.chars().collect();
-    let centre = around.map_or(0, |byte| {
-        let mut boundary = byte.min(text.len());
-        while !text.is_char_boundary(boundary) {
-            boundary -= 1;
-        }
-        text[..boundary].chars().count()
-    });
+    let centre = String::from_utf8_lossy(&bytes[lo..centre.max(lo)]).chars().count();
     let start = centre.saturating_sub(EXCERPT_CHARS / 2).min(chars.len().saturating_sub(EXCERPT_CHARS));
     let end = (start + EXCERPT_CHARS).min(chars.len());
     let mut out = String::new();
-    if start > 0 {
+    if start > 0 || lo > 0 {
         out.push('…');
     }
     let mut last_space = false;
@@ -450,7 +545,7 @@ pub(crate) fn excerpt(bytes: &[u8], around: Option<usize>) -> String {
         }
         last_space = space;
     }
-    if end < chars.len() {
+    if end < chars.len() || hi < bytes.len() {
         out.push('…');
     }
     out
@@ -530,6 +625,35 @@ mod tests {
         // multi-byte characters and an offset inside one do not panic
         let snow = "☃".repeat(300);
         assert_eq!(excerpt(snow.as_bytes(), Some(301)).chars().filter(|c| *c == '☃').count(), 200);
+    }
+
+    #[test]
+    fn debug_and_excerpts_of_large_bodies_are_bounded() {
+        let items: Vec<String> = (0..4000).map(|i| format!("\"customer data {i}\"")).collect();
+        let big = format!(r#"{{"message": "too many", "items": [{}]}}"#, items.join(","));
+        assert!(big.len() > 60_000);
+        let e = Error::Api {
+            status: StatusCode::BAD_REQUEST,
+            body: Box::new(ApiErrorBody::parse(big.as_bytes())),
+            attempts: 1,
+        };
+        assert!(e.body().unwrap().json.is_some());
+        for text in [format!("{e:?}"), format!("{e:#?}"), e.to_string()] {
+            assert!(text.len() < 2_000, "{} bytes: {text}", text.len());
+            assert!(text.contains("too many"), "{text}");
+        }
+        assert!(format!("{e:?}").contains('…'));
+        // a small body is shown whole
+        let small = ApiErrorBody::parse(br#"{"message": "m"}"#);
+        assert!(format!("{small:?}").contains(r#"json: Some({"message":"m"})"#), "{small:?}");
+        // an excerpt far into a large body
+        let long = format!("{}X{}", "a".repeat(1_000_000), "b".repeat(1_000_000));
+        let cut = excerpt(long.as_bytes(), Some(1_000_000));
+        assert!(cut.contains('X') && cut.starts_with('…') && cut.ends_with('…'));
+        assert_eq!(cut.chars().filter(|c| *c != '…').count(), EXCERPT_CHARS);
+        let tail = excerpt(long.as_bytes(), Some(long.len()));
+        assert!(tail.starts_with('…') && !tail.ends_with('…') && tail.ends_with('b'), "{tail}");
+        assert_eq!(tail.chars().filter(|c| *c != '…').count(), EXCERPT_CHARS);
     }
 
     #[test]

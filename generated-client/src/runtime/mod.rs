@@ -13,6 +13,7 @@
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
+//! | `body` | reading response bodies within their size limits |
 //! | `response` | turning a response into a value or an [`Error`] |
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
 //! | `multipart` | [`Multipart`] |
@@ -25,6 +26,7 @@
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
 
 mod auth;
+mod body;
 mod client;
 mod config;
 mod cursor;
