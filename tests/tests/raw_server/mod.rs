@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -131,7 +130,7 @@ async fn serve(
             }
             Action::Close => return socket.shutdown().await,
             Action::Reset => {
-                socket.set_linger(Some(Duration::ZERO))?;
+                socket.set_zero_linger()?;
                 return Ok(());
             }
             Action::Stream { status, headers, total, announce, fill } => {
