@@ -116,6 +116,7 @@ async fn serve(
     written: &AtomicU64,
     requests: &AtomicUsize,
 ) -> std::io::Result<()> {
+    socket.set_nodelay(true)?;
     let mut buffer = Vec::new();
     loop {
         let Some(head) = read_head(&mut socket, &mut buffer).await? else { return Ok(()) };
@@ -124,8 +125,8 @@ async fn serve(
             Action::Respond { status, headers, body } => {
                 let mut out = status_line(status, &headers);
                 out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+                out.extend_from_slice(&body);
                 socket.write_all(&out).await?;
-                socket.write_all(&body).await?;
                 written.fetch_add(body.len() as u64, Ordering::SeqCst);
             }
             Action::Close => return socket.shutdown().await,
