@@ -202,8 +202,10 @@ pub enum Error {
         /// The API's error body, if any.
         body: Box<ApiErrorBody>,
     },
-    /// 429 on the last attempt: the token's quota was exceeded and retries ran out (or the
-    /// wait the server asked for would pass the retry policy's `max_elapsed`).
+    /// 429 on the last attempt: the token's quota was exceeded and retries ran out, or the
+    /// wait the server asked for is longer than the retry policy's `max_server_wait` or
+    /// would pass its `max_elapsed` (then the request fails at once, and other requests of
+    /// the client are not held back).
     RateLimited {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -277,8 +279,10 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The client could not be configured: a missing environment variable, an invalid
-    /// base URL or user agent, an invalid rate limit; or an operation requires credentials
-    /// the client was not given (nothing was sent).
+    /// base URL or user agent, a plain `http` base URL off loopback, an invalid rate
+    /// limit; an operation requires credentials the client was not given (nothing was
+    /// sent); or an injected HTTP client followed a redirect off the API's origin (the
+    /// response is refused).
     Config {
         /// What is wrong and how to fix it.
         message: String,
