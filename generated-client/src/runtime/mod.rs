@@ -12,7 +12,8 @@
 //! | `defaults` | the few constants that tie the runtime to one API (base URL, environment variables) |
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
-//! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
+//! | `client` | [`Client`]: resolving URLs, preparing requests |
+//! | `send` | the send loop: limiter slots, attempts, retries, bounded reads |
 //! | `body` | reading response bodies within their size limits |
 //! | `response` | turning a response into a value or an [`Error`] |
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
@@ -22,7 +23,8 @@
 //! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
 //! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
 //! | `cursor` | [`Cursor`] |
-//! | `error` | [`Error`], [`ApiErrorBody`] |
+//! | `error` | [`Error`] |
+//! | `error_body` | [`ApiErrorBody`], bounded excerpts of bodies |
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
 
 mod auth;
@@ -32,6 +34,7 @@ mod config;
 mod cursor;
 pub mod defaults;
 mod error;
+mod error_body;
 mod limiter;
 mod multipart;
 mod paginate;
@@ -39,6 +42,7 @@ mod query;
 mod request;
 mod response;
 mod retry;
+mod send;
 mod strings;
 mod time;
 
