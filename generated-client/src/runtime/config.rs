@@ -429,9 +429,9 @@ mod tests {
         assert!(base("http://api.conversocial.com/v1.3").allow_insecure_http(true).build().is_ok());
         // from the environment too
         let err = ClientBuilder::from_lookup(&env(&[
-            ("CONVERSOCIAL_TOKEN_NAME", "name"),
-            ("CONVERSOCIAL_TOKEN_SECRET", "hunter2-secret"),
-            ("CONVERSOCIAL_BASE_URL", "http://api.conversocial.com/v1.3"),
+            (defaults::ENV_TOKEN_NAME, "name"),
+            (defaults::ENV_TOKEN_SECRET, "hunter2-secret"),
+            (defaults::ENV_BASE_URL, "http://api.conversocial.com/v1.3"),
         ]))
         .unwrap()
         .build()
