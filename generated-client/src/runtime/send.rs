@@ -40,7 +40,7 @@ impl Client {
     /// Sends `req` until it succeeds, fails for good, or the retry policy runs out.
     ///
     /// Every attempt first takes a slot of the rate limiter (the wait for it is bounded by
-    /// `max_elapsed`); see [`RetryPolicy`] for what is retried and how long.
+    /// `max_elapsed`); see [`RetryPolicy`](super::RetryPolicy) for what is retried and how long.
     pub(crate) async fn send(&self, req: &Request) -> Result<Sent, Error> {
         let url = self.resolve(req)?;
         let prepared = self.prepare(req, url)?;
