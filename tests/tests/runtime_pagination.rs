@@ -54,7 +54,7 @@ async fn every_item_exactly_once_across_1037_items() {
 /// resumes in a fresh client from the saved text.
 #[tokio::test]
 async fn an_export_resumes_from_a_saved_cursor_after_a_failure() {
-    let (server, _) = paged_server(|base| Paged::new(base, 1037, 50).failing_once(450, 500, None)).await;
+    let (server, _) = paged_server(|base| Paged::new(base, 1037, 50).failing_once(450, 400, None)).await;
     let mut exported = Vec::new();
     let mut saved: Option<String> = None;
 
@@ -70,7 +70,7 @@ async fn an_export_resumes_from_a_saved_cursor_after_a_failure() {
             None => panic!("the injected failure did not happen"),
         }
     };
-    assert!(matches!(&failure, Error::Api { status, .. } if status.as_u16() == 500), "{failure:?}");
+    assert!(matches!(&failure, Error::Api { status, .. } if status.as_u16() == 400), "{failure:?}");
     assert!(pages.next().await.is_none(), "the stream ends after an error");
     assert_eq!(exported.len(), 450);
     let saved = saved.unwrap();
@@ -91,7 +91,7 @@ async fn an_export_resumes_from_a_saved_cursor_after_a_failure() {
 /// failure) and resume from `Items::cursor` with nothing lost or repeated.
 #[tokio::test]
 async fn the_item_stream_resumes_mid_page_and_after_a_failure() {
-    let (server, _) = paged_server(|base| Paged::new(base, 1000, 40).failing_once(520, 500, None)).await;
+    let (server, _) = paged_server(|base| Paged::new(base, 1000, 40).failing_once(520, 400, None)).await;
     let client = client(&server.uri());
     let mut exported = Vec::new();
 

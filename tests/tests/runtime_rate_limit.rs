@@ -123,3 +123,28 @@ async fn a_429_pause_holds_back_every_task() {
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(450), "{elapsed:?}");
 }
+
+/// Waiting tasks get their slots first come, first served: the order in which tasks
+/// started waiting is the order in which they are let through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_tasks_are_served_in_arrival_order() {
+    let limiter =
+        std::sync::Arc::new(GcraLimiter::new(Duration::from_millis(20), std::num::NonZeroU32::MIN).unwrap());
+    limiter.acquire().await;
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (limiter, order) = (limiter.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            limiter.acquire().await;
+            order.lock().unwrap().push(i);
+        }));
+        // let task `i` join the queue before task `i + 1` starts
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let order = order.lock().unwrap().clone();
+    assert_eq!(order, (0..12).collect::<Vec<_>>());
+}

@@ -1,6 +1,7 @@
 //! Retries against a loopback server: 429 waits, idempotent retries, POST rules, and the
 //! errors when retries run out.
 
+mod raw_server;
 mod runtime_support;
 
 use std::collections::HashSet;
@@ -8,11 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use conversocial::runtime::{Error, RetryPolicy};
+use conversocial::runtime::{Error, RateLimit, RetryPolicy};
 use futures::TryStreamExt;
-use runtime_support::{ItemsPage, Paged, builder, client, get, quick_retries};
+use raw_server::{Action, RawServer};
+use runtime_support::{ItemsPage, Paged, Recorder, builder, client, get, quick_retries, worst_window};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request as WireRequest, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request as WireRequest, Respond, ResponseTemplate};
 
 /// Answers with the statuses in `script`, then 200 `{"ok": true}` forever.
 struct Script {
@@ -120,8 +122,12 @@ async fn get_retries_502_503_504_then_succeeds() {
 }
 
 #[tokio::test]
-async fn get_does_not_retry_500_or_4xx() {
-    for code in [500, 400, 404] {
+async fn get_retries_408_and_500_but_not_4xx() {
+    let (server, calls) = scripted("GET", vec![status(408), status(500), status(500)]).await;
+    let v: serde_json::Value = client(&server.uri()).execute(get("op", "/op")).await.unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    for code in [400, 404, 409, 501] {
         let (server, calls) = scripted("GET", vec![status(code)]).await;
         let err = client(&server.uri()).execute::<serde_json::Value>(get("op", "/op")).await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(code));
@@ -130,7 +136,7 @@ async fn get_does_not_retry_500_or_4xx() {
 }
 
 #[tokio::test]
-async fn post_is_retried_on_429_only() {
+async fn post_is_retried_on_429_but_not_on_5xx() {
     let (server, calls) = scripted("POST", vec![status(503)]).await;
     let err = client(&server.uri()).execute::<serde_json::Value>(post("create_report")).await.unwrap_err();
     assert!(matches!(&err, Error::Api { status, attempts: 1, .. } if status.as_u16() == 503), "{err:?}");
@@ -225,6 +231,180 @@ async fn get_retries_transport_errors() {
     assert!(matches!(&err, Error::Transport { attempts: 4, last_status: None, .. }), "{err:?}");
     println!("{err}");
     assert!(err.to_string().contains("after 4 attempts"));
+}
+
+#[tokio::test]
+async fn post_is_retried_when_the_connection_could_not_be_made() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = client(&format!("http://127.0.0.1:{port}/v1.3"));
+    let err = client.execute::<serde_json::Value>(post("create_report")).await.unwrap_err();
+    assert!(matches!(&err, Error::Transport { attempts: 4, .. }), "{err:?}");
+
+    // a connection that dies once the request was sent: the POST may have been processed
+    let server = RawServer::start(|_| Action::Reset).await;
+    let client = runtime_support::client(&server.uri());
+    let err = client.execute::<serde_json::Value>(post("create_report")).await.unwrap_err();
+    assert!(matches!(&err, Error::Transport { attempts: 1, .. }), "{err:?}");
+    assert_eq!(server.requests(), 1);
+    // ... while a GET is retried
+    let err = client.execute::<serde_json::Value>(get("op", "/op")).await.unwrap_err();
+    assert!(matches!(&err, Error::Transport { attempts: 4, .. }), "{err:?}");
+    assert_eq!(server.requests(), 5);
+}
+
+/// A wait hint beyond `max_server_wait` (here `Retry-After: 86400`, and a reset sent in
+/// milliseconds) fails that call at once and does not pause the client: the next call
+/// goes out at once.
+#[tokio::test]
+async fn a_wait_hint_beyond_the_cap_fails_that_call_and_the_next_proceeds_at_once() {
+    for (header, value, wait) in [
+        ("Retry-After", "86400", Duration::from_secs(86_400)),
+        ("X-RateLimit-Reset", "45000", Duration::from_secs(45_000)),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/limited"))
+            .respond_with(status(429).insert_header(header, value))
+            .mount(&server)
+            .await;
+        Mock::given(path("/other")).respond_with(Recorder::default()).mount(&server).await;
+        // the default retry policy, and a limiter that allows the next call at once
+        let client = builder(&server.uri())
+            .rate_limit(RateLimit::per_second(20))
+            .retry_policy(RetryPolicy::default())
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let err = client.execute::<serde_json::Value>(get("op", "/limited")).await.unwrap_err();
+        let failed_after = started.elapsed();
+        assert!(
+            matches!(&err, Error::RateLimited { attempts: 1, retry_after: Some(d) } if *d == wait),
+            "{err:?}"
+        );
+        assert!(failed_after < Duration::from_secs(1), "{failed_after:?}");
+        let started = Instant::now();
+        let v: serde_json::Value = client.execute(get("op", "/other")).await.unwrap();
+        let next_after = started.elapsed();
+        println!(
+            "{header}: {value}: failed after {failed_after:?}; the next call took {next_after:?}\n  {err}"
+        );
+        assert_eq!(v["ok"], true);
+        assert!(next_after < Duration::from_millis(500), "the client was paused: {next_after:?}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    }
+}
+
+/// A 429 without a wait hint waits half to all of the quota's window (jittered), and
+/// holds back every task of the client meanwhile, instead of retrying at the limiter's
+/// spacing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hintless_429_waits_out_a_fraction_of_the_window_for_every_task() {
+    let (server, calls) = scripted("GET", vec![status(429)]).await;
+    let window = Duration::from_secs(1);
+    let client = builder(&server.uri())
+        .rate_limit(RateLimit::per_second(10).with_margin(Duration::ZERO))
+        .retry_policy(RetryPolicy { max_elapsed: Duration::from_secs(30), ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.execute::<serde_json::Value>(get("op", "/op")).await })
+    };
+    // another task starts once the 429 has come back
+    while calls.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second: serde_json::Value = client.execute(get("op", "/op")).await.unwrap();
+    let second_done = started.elapsed();
+    let first: serde_json::Value = first.await.unwrap().unwrap();
+    let first_done = started.elapsed();
+    assert_eq!((first["ok"].as_bool(), second["ok"].as_bool()), (Some(true), Some(true)));
+    println!(
+        "hint-less 429 with a 1 s window: retried after {first_done:?}; the other task waited until {second_done:?}"
+    );
+    assert!(first_done >= window / 2, "{first_done:?}");
+    assert!(first_done < window + Duration::from_millis(400), "{first_done:?}");
+    assert!(second_done >= window / 2, "the other task was not held back: {second_done:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+/// Retries take slots of the limiter like fresh requests: with half the answers 503,
+/// the requests arriving at the server still respect the quota in every window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_never_push_the_client_over_its_quota() {
+    let server = MockServer::start().await;
+    let recorder = Recorder::default();
+    let n = Arc::new(AtomicUsize::new(0));
+    let (r, count) = (recorder.clone(), n.clone());
+    Mock::given(path("/op"))
+        .respond_with(move |request: &WireRequest| {
+            let i = count.fetch_add(1, Ordering::SeqCst);
+            if i % 2 == 0 {
+                r.0.lock().unwrap().push(Instant::now());
+                status(503)
+            } else {
+                r.respond(request)
+            }
+        })
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri())
+        .rate_limit(RateLimit::per_second(10))
+        .retry_policy(RetryPolicy { max_attempts: u32::MAX, ..quick_retries() })
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..4 {
+                    let _: serde_json::Value = client.execute(get("op", "/op")).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let times = recorder.times();
+    let worst = worst_window(&times, Duration::from_secs(1));
+    println!("16 calls, every other answer 503: {} requests, worst 1 s window {worst}", times.len());
+    assert_eq!(times.len(), 32);
+    assert!(worst <= 10, "{worst}");
+}
+
+/// Waiting for a slot of the limiter is bounded by `max_elapsed`: requests queued behind
+/// a slow quota fail with `LimiterTimeout` instead of waiting forever, and send nothing.
+#[tokio::test]
+async fn waiting_for_the_limiter_has_a_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(path("/op")).respond_with(Recorder::default()).mount(&server).await;
+    let client = builder(&server.uri())
+        .rate_limit(RateLimit::per_minute(1))
+        .retry_policy(RetryPolicy { max_elapsed: Duration::from_millis(300), ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let results =
+        futures::future::join_all((0..3).map(|_| client.execute::<serde_json::Value>(get("op", "/op"))))
+            .await;
+    let elapsed = started.elapsed();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let timed_out: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(ok, 1);
+    assert_eq!(timed_out.len(), 2);
+    for err in &timed_out {
+        assert!(
+            matches!(err, Error::LimiterTimeout { waited } if *waited >= Duration::from_millis(300)),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), None);
+    }
+    println!("{}", timed_out[0]);
+    assert!(timed_out[0].to_string().contains("max_elapsed"));
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 /// wiremock wants the responder by value; share the `Paged` state with the test.

@@ -3,14 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 use url::Url;
 
 use super::auth::{Auth, Chosen};
@@ -20,7 +19,7 @@ use super::paginate::{Page, Paginator};
 use super::query::encode;
 use super::request::Target;
 use super::response;
-use super::retry::{self, RetryPolicy};
+use super::retry::RetryPolicy;
 use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, RateLimiter, Request};
 
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
@@ -30,7 +29,7 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// [`Client::execute`] and [`Client::paginate`].
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// The shared state behind every clone of a [`Client`].
@@ -42,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_body_bytes: u64,
     /// Decode errors are errors (no drift tolerance).
     pub(crate) strict: bool,
     pub(crate) drift: DriftLog,
@@ -49,9 +49,9 @@ pub(crate) struct Inner {
 
 /// A successful response, read in full.
 pub(crate) struct Sent {
-    status: StatusCode,
-    body: Bytes,
-    attempts: u32,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
 }
 
 /// A successful response before decoding: see [`Client::execute_raw`].
@@ -89,24 +89,11 @@ impl RawResponse {
 
 /// What every attempt of one request sends: the URL (with any API key in the query), the
 /// headers, and the credentials for the `Authorization` header.
-struct Prepared<'a> {
-    url: Url,
-    headers: HeaderMap,
-    basic: Option<&'a Credentials>,
-    bearer: Option<&'a SecretString>,
-}
-
-/// One response as received.
-struct Received {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// Why an attempt failed in a way that may be retried.
-enum Failure {
-    Status(StatusCode, Bytes),
-    Transport(reqwest::Error),
+pub(crate) struct Prepared<'a> {
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) basic: Option<&'a Credentials>,
+    pub(crate) bearer: Option<&'a SecretString>,
 }
 
 impl Client {
@@ -275,7 +262,7 @@ impl Client {
 
     /// The URL, headers and credentials of `req`, or the error that keeps it from being
     /// sent: a security requirement no configured credential meets, an invalid header.
-    fn prepare<'a>(&'a self, req: &Request, mut url: Url) -> Result<Prepared<'a>, Error> {
+    pub(crate) fn prepare<'a>(&'a self, req: &Request, mut url: Url) -> Result<Prepared<'a>, Error> {
         let inner = &*self.inner;
         let chosen = inner.auth.select(req.operation_id, req.security)?;
         let invalid = |what: String| Error::invalid_request(format!("`{}`: {what}", req.operation_id));
@@ -362,121 +349,6 @@ impl Client {
             headers.insert(COOKIE, value);
         }
         Ok(Prepared { url, headers, basic, bearer })
-    }
-
-    /// Sends `req` until it succeeds, fails for good, or the retry policy runs out.
-    async fn send(&self, req: &Request) -> Result<Sent, Error> {
-        let url = self.resolve(req)?;
-        let prepared = self.prepare(req, url)?;
-        let url = &prepared.url;
-        let inner = &*self.inner;
-        let policy = &inner.retry;
-        let idempotent = req.method.is_idempotent();
-        let mut last_status = None;
-        let mut first_sent = None;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            inner.limiter.acquire().await;
-            let first_sent = *first_sent.get_or_insert_with(Instant::now);
-            tracing::debug!(
-                operation = req.operation_id,
-                method = %req.method,
-                path = url.path(),
-                attempt,
-                "sending request"
-            );
-            let (failure, server_wait) = match self.send_once(req, &prepared).await {
-                Ok(received) if received.status.is_success() => {
-                    return Ok(Sent { status: received.status, body: received.body, attempts: attempt });
-                }
-                Ok(received) => {
-                    last_status = Some(received.status);
-                    if !retry::retryable_status(received.status, idempotent) {
-                        return Err(response::status_error(received.status, &received.body, attempt));
-                    }
-                    let wait = retry::server_wait(&received.headers, SystemTime::now());
-                    (Failure::Status(received.status, received.body), wait)
-                }
-                Err(error) if error.is_builder() => {
-                    return Err(Error::InvalidRequest {
-                        message: format!("`{}`: the HTTP request could not be built", req.operation_id),
-                        source: Some(Box::new(error)),
-                    });
-                }
-                Err(error) if idempotent => (Failure::Transport(error), None),
-                Err(error) => {
-                    return Err(failure_error(Failure::Transport(error), attempt, last_status, None));
-                }
-            };
-            let rate_limited = matches!(failure, Failure::Status(StatusCode::TOO_MANY_REQUESTS, _));
-            let wait = server_wait.unwrap_or_else(|| {
-                let backoff = policy.backoff(attempt);
-                if rate_limited { backoff.max(inner.limiter.min_retry_delay()) } else { backoff }
-            });
-            if rate_limited {
-                inner.limiter.rate_limited(wait);
-            }
-            let out_of_time = first_sent.elapsed().saturating_add(wait) > policy.max_elapsed;
-            if attempt >= policy.attempts() || out_of_time {
-                return Err(failure_error(failure, attempt, last_status, server_wait));
-            }
-            tracing::warn!(
-                operation = req.operation_id,
-                attempt,
-                status = %describe(&failure),
-                wait = ?wait,
-                "request failed; retrying"
-            );
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// One attempt: sends the request and reads the whole response.
-    async fn send_once(&self, req: &Request, prepared: &Prepared<'_>) -> Result<Received, reqwest::Error> {
-        let inner = &*self.inner;
-        let mut builder = inner.http.request(req.method.clone(), prepared.url.clone());
-        if let Some(credentials) = prepared.basic {
-            builder = builder.basic_auth(credentials.name(), Some(credentials.secret().expose_secret()));
-        }
-        if let Some(token) = prepared.bearer {
-            builder = builder.bearer_auth(token.expose_secret());
-        }
-        builder = builder.headers(prepared.headers.clone()).timeout(inner.timeout);
-        if let Some(body) = &req.body {
-            builder = builder.body(body.clone());
-        }
-        let response = builder.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok(Received { status, headers, body })
-    }
-}
-
-/// The error that ends a request whose last attempt failed with `failure`.
-fn failure_error(
-    failure: Failure,
-    attempts: u32,
-    last_status: Option<StatusCode>,
-    server_wait: Option<Duration>,
-) -> Error {
-    match failure {
-        Failure::Status(StatusCode::TOO_MANY_REQUESTS, _) => {
-            Error::RateLimited { attempts, retry_after: server_wait }
-        }
-        Failure::Status(status, body) => response::status_error(status, &body, attempts),
-        Failure::Transport(source) if source.is_timeout() => Error::Timeout { attempts, last_status, source },
-        Failure::Transport(source) => Error::Transport { attempts, last_status, source },
-    }
-}
-
-fn describe(failure: &Failure) -> String {
-    match failure {
-        Failure::Status(status, _) => status.to_string(),
-        Failure::Transport(e) if e.is_timeout() => "timeout".to_owned(),
-        Failure::Transport(e) if e.is_connect() => "connection failed".to_owned(),
-        Failure::Transport(_) => "transport error".to_owned(),
     }
 }
 

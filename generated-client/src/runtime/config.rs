@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::auth::{Auth, Secrets};
+use super::body::DEFAULT_MAX_BODY_BYTES;
 use super::client::{Client, Inner, same_origin};
 use super::defaults;
 use super::drift::{DriftLog, OnDrift};
@@ -127,6 +128,8 @@ pub struct ClientBuilder {
     rate_limit: RateLimit,
     retry_policy: RetryPolicy,
     http_client: Option<reqwest::Client>,
+    max_body_bytes: u64,
+    allow_insecure_http: bool,
     strict_decoding: bool,
     on_drift: OnDrift,
 }
@@ -141,7 +144,7 @@ impl ClientBuilder {
     /// A builder with the defaults: [`defaults::BASE_URL`], connect timeout 10 s, request
     /// timeout 60 s, user agent [`defaults::USER_AGENT`], [`RateLimit::default`]
     /// ([`defaults::REQUESTS_PER_MINUTE`] per minute, burst 1), [`RetryPolicy::default`],
-    /// and no credentials.
+    /// response bodies up to 32 MiB, `https` only (loopback excepted), and no credentials.
     pub fn new() -> Self {
         ClientBuilder {
             base_url: defaults::BASE_URL.to_owned(),
@@ -153,6 +156,8 @@ impl ClientBuilder {
             rate_limit: RateLimit::default(),
             retry_policy: RetryPolicy::default(),
             http_client: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_insecure_http: false,
             strict_decoding: false,
             on_drift: OnDrift::default(),
         }
@@ -185,6 +190,10 @@ impl ClientBuilder {
 
     /// The API's base URL, e.g. `https://api.conversocial.com/v1.3`; request paths are
     /// appended to it and credentials are sent only to its scheme, host and port.
+    ///
+    /// It must be `https`, except on a loopback host (`127.0.0.0/8`, `::1`, `localhost`),
+    /// since the credentials travel with every request; see
+    /// [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -236,6 +245,15 @@ impl ClientBuilder {
 
     /// Sends requests with `client` (proxies, custom TLS roots, connection pools...). The
     /// runtime still sets the timeout, user agent and credentials on every request.
+    ///
+    /// **Build it with `.redirect(reqwest::redirect::Policy::none())`.** A reqwest client's
+    /// redirect policy cannot be inspected, and its default follows redirects to any host.
+    /// The runtime refuses every response that arrives from another origin than the base
+    /// URL's ([`Error::Config`], the body unread), but by then the request has gone there:
+    /// reqwest drops `Authorization` and `Cookie` when a redirect changes host, port or
+    /// scheme, an API key in a custom header goes along. With `Policy::none()` the runtime
+    /// sees the 3xx itself and reports it as [`Error::Api`]. Its decompression settings
+    /// apply too: [`max_body_bytes`](Self::max_body_bytes) then counts inflated bytes.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -258,9 +276,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest success body read, in bytes (default 32 MiB). A response that
+    /// announces a longer `Content-Length` is refused before its body is read, and reading
+    /// stops as soon as more arrives: [`Error::BodyTooLarge`], not retried. Error bodies
+    /// are read up to 64 KiB whatever this says (the rest is dropped).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Allows an `http://` base URL on a host that is not loopback (default `false`).
+    /// The credentials then travel in clear text, readable by anyone on the path (and
+    /// by any proxy in `HTTP_PROXY`): only for test servers on a trusted network.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = parse_base_url(&self.base_url)?;
+        if base_url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&base_url) {
+            return Err(Error::config(format!(
+                "the base URL `{}` is not encrypted (http): the credentials would travel in clear \
+                 text; use https, or allow it with ClientBuilder::allow_insecure_http(true) (plain \
+                 http is allowed without it only on loopback hosts: 127.0.0.0/8, ::1, localhost)",
+                self.base_url.trim()
+            )));
+        }
         let auth = Auth::new(self.credentials, self.secrets, defaults::REQUIRE_CREDENTIALS)?;
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| Error::Config {
             message: "the user agent is not a valid HTTP header value".into(),
@@ -273,6 +316,13 @@ impl ClientBuilder {
                 .connect_timeout(self.connect_timeout)
                 .timeout(self.timeout)
                 .redirect(same_origin_redirects())
+                .https_only(base_url.scheme() == "https")
+                // no decompression, no `Accept-Encoding`: the body limit counts the bytes
+                // received (reqwest's features may be switched on by another crate)
+                .no_gzip()
+                .no_brotli()
+                .no_deflate()
+                .no_zstd()
                 .build()
                 .map_err(|e| Error::Config {
                     message: "the HTTP client could not be built".into(),
@@ -287,6 +337,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             limiter,
             retry: self.retry_policy,
+            max_body_bytes: self.max_body_bytes,
             strict: self.strict_decoding,
             drift: DriftLog::new(self.on_drift),
         })))
@@ -306,6 +357,18 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
+}
+
+/// A loopback host: `127.0.0.0/8`, `::1` (or an IPv4-mapped loopback), `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 fn parse_base_url(text: &str) -> Result<Url, Error> {
@@ -377,6 +440,31 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_only_on_loopback_or_when_allowed() {
+        let base = |url: &str| ClientBuilder::new().credentials("n", "secret").base_url(url);
+        for url in
+            ["http://127.0.0.1:9/v1.3", "http://127.8.9.10", "http://[::1]:80", "http://LOCALHOST:8080/x"]
+        {
+            assert!(base(url).build().is_ok(), "{url}");
+        }
+        let err = base("http://api.conversocial.com/v1.3").build().unwrap_err();
+        assert!(matches!(err, Error::Config { .. }));
+        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+        assert!(base("http://api.conversocial.com/v1.3").allow_insecure_http(true).build().is_ok());
+        // from the environment too
+        let err = ClientBuilder::from_lookup(&env(&[
+            (defaults::ENV_TOKEN_NAME, "name"),
+            (defaults::ENV_TOKEN_SECRET, "hunter2-secret"),
+            (defaults::ENV_BASE_URL, "http://api.conversocial.com/v1.3"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap_err();
+        assert!(err.to_string().contains("not encrypted"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
     fn debug_never_shows_the_secret() {
         let creds = Credentials::new("token-name", "hunter2-secret");
         let text = format!("{creds:?}");
@@ -430,6 +518,10 @@ mod tests {
             base().base_url("ftp://example.com"),
             base().base_url("https://user:pw@example.com"),
             base().base_url("https://example.com/v1.3?x=1"),
+            base().base_url("http://api.conversocial.com/v1.3"),
+            base().base_url("http://10.0.0.7:8080"),
+            base().base_url("http://localhost.evil.example"),
+            base().base_url("http://[::2]"),
             base().user_agent("bad\nagent"),
             base().rate_limit(RateLimit::per_minute(0)),
             ClientBuilder::new().credentials("a:b", "secret"),

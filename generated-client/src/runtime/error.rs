@@ -14,116 +14,13 @@ use reqwest::StatusCode;
 use url::Url;
 
 use super::defaults;
+pub use super::error_body::ApiErrorBody;
+pub(crate) use super::error_body::excerpt;
+use super::error_body::scrub;
 use super::query::encode;
 
 /// A boxed error, the source of [`Error::Config`] and [`Error::InvalidRequest`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Longest body excerpt, in characters, kept in an error.
-pub(crate) const EXCERPT_CHARS: usize = 200;
-
-/// The API's error body, e.g.
-/// `{"status": "error", "message": "No such author", "http_status": "404 Object Not Found"}`.
-///
-/// Every field is optional: the runtime reads whatever the server sent and keeps a short
-/// excerpt of the raw body. Values that are not strings (a numeric `error_code`) are kept
-/// in their JSON text form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ApiErrorBody {
-    /// `status`, usually `"error"`.
-    pub status: Option<String>,
-    /// `message`, e.g. `"No such author"`.
-    pub message: Option<String>,
-    /// `http_status`, e.g. `"404 Object Not Found"`.
-    pub http_status: Option<String>,
-    /// `error_code`, when the API names the error.
-    pub error_code: Option<String>,
-    /// `param`, the request parameter the API rejected.
-    pub param: Option<String>,
-    /// `error`, used instead of `message` by permission failures (`permsError`).
-    pub error: Option<String>,
-    /// The first 200 characters of the raw body (whitespace collapsed).
-    pub raw: String,
-    /// The whole body, when it is JSON (secrets scrubbed like every other field); read it
-    /// as the operation's documented error type with [`ApiErrorBody::decode`].
-    pub json: Option<serde_json::Value>,
-}
-
-impl ApiErrorBody {
-    /// Reads an error body; never fails (a body that is not a JSON object only fills `raw`).
-    pub(crate) fn parse(bytes: &[u8]) -> Self {
-        let mut body = ApiErrorBody { raw: excerpt(bytes, None), ..ApiErrorBody::default() };
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-            return body;
-        };
-        body.json = Some(value.clone());
-        let serde_json::Value::Object(map) = value else {
-            return body;
-        };
-        let field = |name: &str| map.get(name).and_then(json_text);
-        body.status = field("status");
-        body.message = field("message");
-        body.http_status = field("http_status");
-        body.error_code = field("error_code");
-        body.param = field("param");
-        body.error = field("error");
-        body
-    }
-
-    /// The JSON body read as `T`, e.g. the error schema an operation documents for the
-    /// status; `None` when the body was not JSON or does not match.
-    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        self.json.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
-    }
-
-    /// The most useful human-readable text: `message`, else `error`, else `http_status`.
-    pub fn summary(&self) -> Option<&str> {
-        self.message.as_deref().or(self.error.as_deref()).or(self.http_status.as_deref())
-    }
-
-    fn scrub(&mut self, secret: &str) {
-        for text in [
-            &mut self.status,
-            &mut self.message,
-            &mut self.http_status,
-            &mut self.error_code,
-            &mut self.param,
-            &mut self.error,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            scrub(text, secret);
-        }
-        scrub(&mut self.raw, secret);
-        if let Some(json) = &mut self.json {
-            scrub_json(json, secret);
-        }
-    }
-}
-
-impl fmt::Display for ApiErrorBody {
-    /// `message (error_code: X, param: Y)`, or the raw excerpt when nothing was parsed.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.summary() {
-            Some(summary) => f.write_str(summary)?,
-            None if self.raw.is_empty() => f.write_str("(empty body)")?,
-            None => write!(f, "body: {}", self.raw)?,
-        }
-        let mut extras = Vec::new();
-        if let Some(code) = &self.error_code {
-            extras.push(format!("error_code: {code}"));
-        }
-        if let Some(param) = &self.param {
-            extras.push(format!("param: {param}"));
-        }
-        if !extras.is_empty() {
-            write!(f, " ({})", extras.join(", "))?;
-        }
-        Ok(())
-    }
-}
 
 /// Everything that can go wrong when calling the API.
 ///
@@ -151,8 +48,10 @@ pub enum Error {
         /// The API's error body, if any.
         body: Box<ApiErrorBody>,
     },
-    /// 429 on the last attempt: the token's quota was exceeded and retries ran out (or the
-    /// wait the server asked for would pass the retry policy's `max_elapsed`).
+    /// 429 on the last attempt: the token's quota was exceeded and retries ran out, or the
+    /// wait the server asked for is longer than the retry policy's `max_server_wait` or
+    /// would pass its `max_elapsed` (then the request fails at once, and other requests of
+    /// the client are not held back).
     RateLimited {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -179,6 +78,23 @@ pub enum Error {
         excerpt: String,
         /// The JSON error.
         source: serde_json::Error,
+    },
+    /// A response body was larger than the client reads: nothing was decoded, and the rest
+    /// of the body was not read. Not retried.
+    BodyTooLarge {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The limit in bytes ([`ClientBuilder::max_body_bytes`](super::ClientBuilder::max_body_bytes)).
+        limit: u64,
+        /// The length the server announced, if it did.
+        content_length: Option<u64>,
+    },
+    /// No slot of the client-side rate limiter came free within the retry policy's
+    /// `max_elapsed`: more requests are queued on the client than its quota lets through in
+    /// that time (or it is paused after a 429). Nothing was sent.
+    LimiterTimeout {
+        /// How long the request waited for a slot.
+        waited: Duration,
     },
     /// The request could not be sent or its response not read (connection refused, DNS,
     /// TLS, reset), on the last attempt.
@@ -209,8 +125,10 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The client could not be configured: a missing environment variable, an invalid
-    /// base URL or user agent, an invalid rate limit; or an operation requires credentials
-    /// the client was not given (nothing was sent).
+    /// base URL or user agent, a plain `http` base URL off loopback, an invalid rate
+    /// limit; an operation requires credentials the client was not given (nothing was
+    /// sent); or an injected HTTP client followed a redirect off the API's origin (the
+    /// response is refused).
     Config {
         /// What is wrong and how to fix it.
         message: String,
@@ -230,9 +148,11 @@ impl Error {
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
-            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => {
+                Some(*status)
+            }
             Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => *last_status,
-            Error::InvalidRequest { .. } | Error::Config { .. } => None,
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::LimiterTimeout { .. } => None,
         }
     }
 
@@ -310,7 +230,7 @@ impl Error {
                 }
             }
             Error::Transport { source, .. } | Error::Timeout { source, .. } => scrub_url(source, secret),
-            Error::RateLimited { .. } => {}
+            Error::RateLimited { .. } | Error::BodyTooLarge { .. } | Error::LimiterTimeout { .. } => {}
         }
     }
 }
@@ -382,6 +302,23 @@ impl fmt::Display for Error {
                 "could not decode the {status} response at `{path}`: {source} (body: {excerpt}); \
                  the API sent data the client's types do not accept: report it with this message"
             ),
+            Error::BodyTooLarge { status, limit, content_length } => {
+                write!(f, "the {status} response body is larger than the client's limit of {limit} bytes")?;
+                if let Some(length) = content_length {
+                    write!(f, " (Content-Length: {length})")?;
+                }
+                f.write_str(
+                    "; it was not read: raise the limit with ClientBuilder::max_body_bytes, or ask \
+                     for less (smaller pages, fewer fields)",
+                )
+            }
+            Error::LimiterTimeout { waited } => write!(
+                f,
+                "request not sent: no slot of the client's rate limiter came free within {:.1} s \
+                 (the retry policy's max_elapsed); too many requests are queued on this client \
+                 for its quota: send fewer at once, or raise max_elapsed",
+                waited.as_secs_f64()
+            ),
             Error::Transport { attempts, last_status, .. } => write!(
                 f,
                 "could not reach the API{}{}; check network access, proxy settings and the \
@@ -415,53 +352,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// JSON scalar as text: strings as-is, numbers and booleans in JSON form, null as `None`.
-fn json_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// Up to [`EXCERPT_CHARS`] characters of `bytes` (lossy UTF-8, whitespace collapsed to
-/// single spaces), centred on byte offset `around` when given; `…` marks cut ends.
-pub(crate) fn excerpt(bytes: &[u8], around: Option<usize>) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let chars: Vec<char> = text.chars().collect();
-    let centre = around.map_or(0, |byte| {
-        let mut boundary = byte.min(text.len());
-        while !text.is_char_boundary(boundary) {
-            boundary -= 1;
-        }
-        text[..boundary].chars().count()
-    });
-    let start = centre.saturating_sub(EXCERPT_CHARS / 2).min(chars.len().saturating_sub(EXCERPT_CHARS));
-    let end = (start + EXCERPT_CHARS).min(chars.len());
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    let mut last_space = false;
-    for &c in &chars[start..end] {
-        let space = c.is_whitespace();
-        if !(space && last_space) {
-            out.push(if space { ' ' } else { c });
-        }
-        last_space = space;
-    }
-    if end < chars.len() {
-        out.push('…');
-    }
-    out
-}
-
-fn scrub(text: &mut String, secret: &str) {
-    if text.contains(secret) {
-        *text = text.replace(secret, "[REDACTED]");
-    }
-}
-
 /// Scrubs `secret` from the URL a reqwest error carries (shown by its `Display` and `Debug`).
 fn scrub_url(error: &mut reqwest::Error, secret: &str) {
     let Some(url) = error.url_mut() else { return };
@@ -478,59 +368,9 @@ fn scrub_url(error: &mut reqwest::Error, secret: &str) {
     }
 }
 
-/// Scrubs `secret` from every string (and key) of a JSON value.
-fn scrub_json(value: &mut serde_json::Value, secret: &str) {
-    match value {
-        serde_json::Value::String(text) => scrub(text, secret),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secret)),
-        serde_json::Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (mut key, mut v) in entries {
-                scrub(&mut key, secret);
-                scrub_json(&mut v, secret);
-                map.insert(key, v);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_documented_error_body() {
-        let body = ApiErrorBody::parse(
-            br#"{"status": "error", "message": "No such author", "http_status": "404 Object Not Found", "error_code": 17, "param": "id"}"#,
-        );
-        assert_eq!(body.message.as_deref(), Some("No such author"));
-        assert_eq!(body.http_status.as_deref(), Some("404 Object Not Found"));
-        assert_eq!(body.error_code.as_deref(), Some("17"));
-        assert_eq!(body.param.as_deref(), Some("id"));
-        assert_eq!(body.to_string(), "No such author (error_code: 17, param: id)");
-    }
-
-    #[test]
-    fn non_json_body_keeps_excerpt() {
-        let body = ApiErrorBody::parse(b"<html>\n\n  Bad gateway</html>");
-        assert_eq!(body.summary(), None);
-        assert_eq!(body.raw, "<html> Bad gateway</html>");
-    }
-
-    #[test]
-    fn excerpt_is_bounded_and_centred() {
-        let long = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
-        let cut = excerpt(long.as_bytes(), Some(1000));
-        assert!(cut.contains('X'));
-        assert_eq!(cut.chars().filter(|c| *c != '…').count(), EXCERPT_CHARS);
-        assert!(cut.starts_with('…') && cut.ends_with('…'));
-        let start = excerpt(long.as_bytes(), None);
-        assert!(start.starts_with("aaa") && start.ends_with('…'));
-        // multi-byte characters and an offset inside one do not panic
-        let snow = "☃".repeat(300);
-        assert_eq!(excerpt(snow.as_bytes(), Some(301)).chars().filter(|c| *c == '☃').count(), 200);
-    }
 
     #[test]
     fn status_and_attempts() {

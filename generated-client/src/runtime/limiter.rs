@@ -19,6 +19,14 @@
 //! The default margin is 2% of the window (1.2 s a minute): requests are counted where
 //! they arrive, and network jitter can bring two requests sent exactly a window apart
 //! inside one window on the server.
+//!
+//! # Waiting is fair
+//!
+//! [`GcraLimiter`] serves waiting tasks first come, first served: a task that starts
+//! waiting for a slot gets one before any task that starts later, so with many tasks on
+//! one client no task waits longer than its place in the queue says. The client bounds
+//! every wait for a slot by the retry policy's `max_elapsed`
+//! ([`Error::LimiterTimeout`] when it runs out).
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -56,6 +64,14 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
     /// spacing of requests at the sustained rate. Zero by default.
     fn min_retry_delay(&self) -> Duration {
         Duration::ZERO
+    }
+
+    /// The window of the quota this limiter enforces (with its margin), if it knows one.
+    /// After a 429 without a wait hint the client waits between half of it and all of it
+    /// (see [`RetryPolicy`](super::RetryPolicy)); `None` (the default) falls back to the
+    /// backoff.
+    fn quota_window(&self) -> Option<Duration> {
+        None
     }
 }
 
@@ -124,7 +140,7 @@ impl RateLimit {
 
     /// The GCRA parameters `(interval, burst)`, `None` for disabled or custom limiters.
     fn quota(&self) -> Result<Option<(Duration, NonZeroU32)>, Error> {
-        let Kind::Quota { max_requests, window, burst, margin } = &self.kind else {
+        let Kind::Quota { max_requests, window, burst, .. } = &self.kind else {
             return Ok(None);
         };
         if *max_requests == 0 || window.is_zero() {
@@ -136,15 +152,29 @@ impl RateLimit {
         let burst = NonZeroU32::new(*burst).filter(|b| b.get() <= *max_requests).ok_or_else(|| {
             Error::config(format!("the rate limit's burst must be between 1 and {max_requests}, not {burst}"))
         })?;
-        let span = window.saturating_add(margin.unwrap_or(*window / 50));
+        let span = self.span().unwrap_or(*window);
         Ok(Some((span / (max_requests - burst.get() + 1), burst)))
+    }
+
+    /// The window plus its margin, for a quota.
+    fn span(&self) -> Option<Duration> {
+        let Kind::Quota { window, margin, .. } = &self.kind else {
+            return None;
+        };
+        Some(window.saturating_add(margin.unwrap_or(*window / 50)))
     }
 
     /// The limiter this setting describes.
     pub(crate) fn build(&self) -> Result<Arc<dyn RateLimiter>, Error> {
         match (&self.kind, self.quota()?) {
             (Kind::Custom(limiter), _) => Ok(Arc::clone(limiter)),
-            (_, Some((interval, burst))) => Ok(Arc::new(GcraLimiter::new(interval, burst)?)),
+            (_, Some((interval, burst))) => {
+                let limiter = GcraLimiter::new(interval, burst)?;
+                Ok(Arc::new(match self.span() {
+                    Some(span) => limiter.with_window(span),
+                    None => limiter,
+                }))
+            }
             _ => Ok(Arc::new(Unlimited)),
         }
     }
@@ -232,12 +262,17 @@ fn gcra_quota(interval: Duration, burst: NonZeroU32) -> Result<Quota, Error> {
 }
 
 /// An in-process GCRA limiter (governor): lets `burst` requests through at once, then
-/// one every `interval`; pauses everyone after a 429.
+/// one every `interval`; pauses everyone after a 429. Waiting tasks are served in the
+/// order they started waiting.
 pub struct GcraLimiter {
     gcra: Gcra,
     interval: Duration,
     burst: NonZeroU32,
+    window: Option<Duration>,
     paused_until: Mutex<Option<tokio::time::Instant>>,
+    /// The queue of waiting tasks: tokio's mutex is fair (FIFO), and the task holding it is
+    /// the only one that takes slots, so slots go out in arrival order.
+    queue: tokio::sync::Mutex<()>,
 }
 
 impl GcraLimiter {
@@ -247,8 +282,17 @@ impl GcraLimiter {
             gcra: governor::RateLimiter::direct_with_clock(gcra_quota(interval, burst)?, TokioClock),
             interval,
             burst,
+            window: None,
             paused_until: Mutex::new(None),
+            queue: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Records the window of the quota this limiter enforces, reported by
+    /// [`RateLimiter::quota_window`] (a limiter built from a [`RateLimit`] quota has it).
+    pub fn with_window(mut self, window: Duration) -> Self {
+        self.window = Some(window).filter(|w| !w.is_zero());
+        self
     }
 
     /// The spacing between requests at the sustained rate.
@@ -271,6 +315,7 @@ impl fmt::Debug for GcraLimiter {
         f.debug_struct("GcraLimiter")
             .field("interval", &self.interval)
             .field("burst", &self.burst)
+            .field("window", &self.window)
             .field("paused_until", &self.paused_until())
             .finish()
     }
@@ -279,6 +324,9 @@ impl fmt::Debug for GcraLimiter {
 impl RateLimiter for GcraLimiter {
     fn acquire(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            // Dropping this future while queued or while holding the turn takes no slot:
+            // the slot is only taken by `check()`, which does not await.
+            let _turn = self.queue.lock().await;
             loop {
                 if let Some(until) = self.paused_until()
                     && until > tokio::time::Instant::now()
@@ -308,6 +356,10 @@ impl RateLimiter for GcraLimiter {
 
     fn min_retry_delay(&self) -> Duration {
         self.interval
+    }
+
+    fn quota_window(&self) -> Option<Duration> {
+        self.window
     }
 }
 
@@ -368,6 +420,17 @@ mod tests {
             Some(Duration::from_millis(50))
         );
         assert_eq!(RateLimit::disabled().interval(), None);
+    }
+
+    #[test]
+    fn a_quota_limiter_knows_its_window() {
+        let limiter = RateLimit::per_minute(30).build().unwrap();
+        assert_eq!(limiter.quota_window(), Some(Duration::from_millis(61_200)));
+        let limiter = RateLimit::per_second(5).with_margin(Duration::ZERO).build().unwrap();
+        assert_eq!(limiter.quota_window(), Some(Duration::from_secs(1)));
+        assert_eq!(RateLimit::disabled().build().unwrap().quota_window(), None);
+        let plain = GcraLimiter::new(Duration::from_secs(1), NonZeroU32::MIN).unwrap();
+        assert_eq!(plain.quota_window(), None);
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! | `defaults` | the few constants that tie the runtime to one API (base URL, environment variables) |
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
-//! | `client` | [`Client`]: resolving URLs, sending with the limiter and retries |
+//! | `client` | [`Client`]: resolving URLs, preparing requests |
+//! | `send` | the send loop: limiter slots, attempts, retries, bounded reads |
+//! | `body` | reading response bodies within their size limits |
 //! | `response` | turning a response into a value or an [`Error`] |
 //! | `drift` | [`Drift`], [`DriftSummary`]: what did not match the API description, per response and per client |
 //! | `repair` | drift-tolerant decoding: the slow path that decodes a body that does not fit |
@@ -23,16 +25,19 @@
 //! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
 //! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
 //! | `cursor` | [`Cursor`] |
-//! | `error` | [`Error`], [`ApiErrorBody`] |
+//! | `error` | [`Error`] |
+//! | `error_body` | [`ApiErrorBody`], bounded excerpts of bodies |
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
 
 mod auth;
+mod body;
 mod client;
 mod config;
 mod cursor;
 pub mod defaults;
 mod drift;
 mod error;
+mod error_body;
 mod limiter;
 mod multipart;
 mod paginate;
@@ -41,6 +46,7 @@ mod repair;
 mod request;
 mod response;
 mod retry;
+mod send;
 mod strings;
 mod time;
 

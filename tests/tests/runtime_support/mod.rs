@@ -43,6 +43,7 @@ pub fn quick_retries() -> RetryPolicy {
         max_elapsed: Duration::from_secs(10),
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
     }
 }
 
