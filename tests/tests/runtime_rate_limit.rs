@@ -113,12 +113,13 @@ async fn a_long_paginated_read_runs_close_to_the_quota() {
 #[tokio::test]
 async fn a_429_pause_holds_back_every_task() {
     let limiter = GcraLimiter::new(Duration::from_millis(10), std::num::NonZeroU32::MIN).unwrap();
-    limiter.acquire().await;
+    limiter.acquire(None).await.unwrap();
     let started = Instant::now();
-    limiter.rate_limited(Duration::from_millis(300));
-    limiter.rate_limited(Duration::from_millis(50));
+    limiter.rate_limited(Duration::from_millis(300)).await;
+    limiter.rate_limited(Duration::from_millis(50)).await;
     assert_eq!(limiter.min_retry_delay(), Duration::from_millis(10));
-    tokio::join!(limiter.acquire(), limiter.acquire(), limiter.acquire());
+    let (a, b, c) = tokio::join!(limiter.acquire(None), limiter.acquire(None), limiter.acquire(None));
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(450), "{elapsed:?}");
@@ -130,13 +131,13 @@ async fn a_429_pause_holds_back_every_task() {
 async fn waiting_tasks_are_served_in_arrival_order() {
     let limiter =
         std::sync::Arc::new(GcraLimiter::new(Duration::from_millis(20), std::num::NonZeroU32::MIN).unwrap());
-    limiter.acquire().await;
+    limiter.acquire(None).await.unwrap();
     let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for i in 0..12 {
         let (limiter, order) = (limiter.clone(), order.clone());
         tasks.push(tokio::spawn(async move {
-            limiter.acquire().await;
+            limiter.acquire(None).await.unwrap();
             order.lock().unwrap().push(i);
         }));
         // let task `i` join the queue before task `i + 1` starts

@@ -132,6 +132,9 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     strict_decoding: bool,
     on_drift: OnDrift,
+    /// From the Redis environment variable: applied to the rate limit at build time.
+    #[cfg(feature = "redis")]
+    env_redis: Option<super::RedisLimit>,
 }
 
 impl Default for ClientBuilder {
@@ -160,6 +163,8 @@ impl ClientBuilder {
             allow_insecure_http: false,
             strict_decoding: false,
             on_drift: OnDrift::default(),
+            #[cfg(feature = "redis")]
+            env_redis: None,
         }
     }
 
@@ -184,6 +189,22 @@ impl ClientBuilder {
         }
         if let Some(base_url) = optional(lookup, defaults::ENV_BASE_URL)? {
             builder.base_url = base_url;
+        }
+        if let Some(redis_url) = optional(lookup, defaults::ENV_REDIS_URL)? {
+            #[cfg(feature = "redis")]
+            {
+                builder.env_redis = Some(super::RedisLimit::new(redis_url));
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                let _ = redis_url;
+                return Err(Error::config(format!(
+                    "{} is set, but this build of the client has no `redis` feature, so it could \
+                     not share the rate limit and would use the whole quota on its own: enable the \
+                     feature, or unset the variable",
+                    defaults::ENV_REDIS_URL
+                )));
+            }
         }
         Ok(builder)
     }
@@ -304,12 +325,21 @@ impl ClientBuilder {
                 self.base_url.trim()
             )));
         }
+        // the quota's key: the token name, never a secret
+        let token = self.credentials.as_ref().map_or_else(String::new, |c| c.name().to_owned());
         let auth = Auth::new(self.credentials, self.secrets, defaults::REQUIRE_CREDENTIALS)?;
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| Error::Config {
             message: "the user agent is not a valid HTTP header value".into(),
             source: Some(Box::new(e)),
         })?;
-        let limiter = self.rate_limit.build()?;
+        #[cfg(feature = "redis")]
+        let rate_limit = match self.env_redis {
+            Some(redis) if !self.rate_limit.has_redis() => self.rate_limit.through_redis(redis),
+            _ => self.rate_limit,
+        };
+        #[cfg(not(feature = "redis"))]
+        let rate_limit = self.rate_limit;
+        let limiter = rate_limit.build(&base_url, &token)?;
         let http = match self.http_client {
             Some(http) => http,
             None => reqwest::Client::builder()

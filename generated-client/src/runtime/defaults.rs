@@ -13,6 +13,10 @@ pub const ENV_TOKEN_SECRET: &str = "CONVERSOCIAL_TOKEN_SECRET";
 /// Optional environment variable overriding [`BASE_URL`].
 pub const ENV_BASE_URL: &str = "CONVERSOCIAL_BASE_URL";
 
+/// Optional environment variable naming a Redis server through which every process using
+/// the token shares one rate limit (with the `redis` feature; see `RedisLimit`).
+pub const ENV_REDIS_URL: &str = "CONVERSOCIAL_REDIS_URL";
+
 /// The `User-Agent` sent when none is configured: `conversocial-rust/<crate version>`.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
 

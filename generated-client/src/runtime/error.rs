@@ -96,6 +96,15 @@ pub enum Error {
         /// How long the request waited for a slot.
         waited: Duration,
     },
+    /// The rate limiter could not work, e.g. the Redis server that shares the quota
+    /// between processes cannot be reached (the message names it, without its password).
+    /// Nothing was sent.
+    RateLimiter {
+        /// What went wrong and what to do.
+        message: String,
+        /// The underlying error, if any.
+        source: Option<BoxError>,
+    },
     /// The request could not be sent or its response not read (connection refused, DNS,
     /// TLS, reset), on the last attempt.
     Transport {
@@ -152,7 +161,10 @@ impl Error {
                 Some(*status)
             }
             Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => *last_status,
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::LimiterTimeout { .. } => None,
+            Error::InvalidRequest { .. }
+            | Error::Config { .. }
+            | Error::LimiterTimeout { .. }
+            | Error::RateLimiter { .. } => None,
         }
     }
 
@@ -223,7 +235,9 @@ impl Error {
                         <serde_json::Error as serde::de::Error>::custom(text.replace(secret, "[REDACTED]"));
                 }
             }
-            Error::InvalidRequest { message, source } | Error::Config { message, source } => {
+            Error::InvalidRequest { message, source }
+            | Error::Config { message, source }
+            | Error::RateLimiter { message, source } => {
                 scrub(message, secret);
                 if let Some(error) = source.as_mut().and_then(|s| s.downcast_mut::<reqwest::Error>()) {
                     scrub_url(error, secret);
@@ -312,11 +326,12 @@ impl fmt::Display for Error {
                      for less (smaller pages, fewer fields)",
                 )
             }
+            Error::RateLimiter { message, .. } => write!(f, "rate limiter: {message}"),
             Error::LimiterTimeout { waited } => write!(
                 f,
-                "request not sent: no slot of the client's rate limiter came free within {:.1} s \
-                 (the retry policy's max_elapsed); too many requests are queued on this client \
-                 for its quota: send fewer at once, or raise max_elapsed",
+                "request not sent: no slot of the client's rate limiter comes free within the \
+                 retry policy's max_elapsed (gave up after waiting {:.1} s); too many requests \
+                 are queued on this client for its quota: send fewer at once, or raise max_elapsed",
                 waited.as_secs_f64()
             ),
             Error::Transport { attempts, last_status, .. } => write!(
@@ -344,7 +359,9 @@ impl std::error::Error for Error {
         match self {
             Error::Decode { source, .. } => Some(source),
             Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source),
-            Error::InvalidRequest { source, .. } | Error::Config { source, .. } => {
+            Error::InvalidRequest { source, .. }
+            | Error::Config { source, .. }
+            | Error::RateLimiter { source, .. } => {
                 source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
             }
             _ => None,

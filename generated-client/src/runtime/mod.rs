@@ -21,7 +21,9 @@
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
 //! | `multipart` | [`Multipart`] |
 //! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`ObjectStyle`], [`encode_path_segment`] |
-//! | `limiter` | [`RateLimiter`], [`RateLimit`], [`GcraLimiter`] |
+//! | `limiter` | [`RateLimiter`], [`GcraLimiter`] |
+//! | `rate_limit` | [`RateLimit`]: the setting, and limiters shared per origin and token |
+//! | `redis_limiter` | `RedisLimit` (feature `redis`): the quota kept in Redis, shared across processes |
 //! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
 //! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
 //! | `cursor` | [`Cursor`] |
@@ -42,6 +44,9 @@ mod limiter;
 mod multipart;
 mod paginate;
 mod query;
+mod rate_limit;
+#[cfg(feature = "redis")]
+mod redis_limiter;
 mod repair;
 mod request;
 mod response;
@@ -56,10 +61,13 @@ pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use drift::{Drift, DriftAction, DriftSummary};
 pub use error::{ApiErrorBody, BoxError, Error};
-pub use limiter::{GcraLimiter, RateLimit, RateLimiter};
+pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;
 pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Items, Page, PageOf, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
+pub use rate_limit::RateLimit;
+#[cfg(feature = "redis")]
+pub use redis_limiter::RedisLimit;
 pub use repair::discriminator_error;
 pub use request::Request;
 pub use response::{decode_json, decode_json_tolerant};

@@ -49,11 +49,12 @@ impl Client {
         let policy = &inner.retry;
         let idempotent = req.method.is_idempotent();
         let queued = Instant::now();
-        if tokio::time::timeout_at(deadline(queued, policy.max_elapsed), inner.limiter.acquire())
-            .await
-            .is_err()
-        {
-            return Err(Error::LimiterTimeout { waited: queued.elapsed() });
+        let by = deadline(queued, policy.max_elapsed);
+        // (the timeout guards against a custom limiter that ignores the deadline)
+        match tokio::time::timeout_at(by, inner.limiter.acquire(Some(by))).await {
+            Err(_) => return Err(Error::LimiterTimeout { waited: queued.elapsed() }),
+            Ok(Err(error)) => return Err(error),
+            Ok(Ok(())) => {}
         }
         let first_sent = Instant::now();
         let mut last_status = None;
@@ -120,7 +121,7 @@ impl Client {
                     wait = ?wait,
                     "rate limited; pausing every request of this client, then retrying"
                 );
-                inner.limiter.rate_limited(wait);
+                inner.limiter.rate_limited(wait).await;
             } else {
                 tracing::warn!(
                     operation = req.operation_id,
@@ -131,11 +132,14 @@ impl Client {
                 );
             }
             tokio::time::sleep(wait).await;
-            let slot =
-                tokio::time::timeout_at(deadline(first_sent, policy.max_elapsed), inner.limiter.acquire());
-            if slot.await.is_err() {
+            let by = deadline(first_sent, policy.max_elapsed);
+            match tokio::time::timeout_at(by, inner.limiter.acquire(Some(by))).await {
                 // out of time while queued for the limiter: the last failure stands
-                return Err(failure_error(failure, attempt, last_status, server_wait));
+                Err(_) | Ok(Err(Error::LimiterTimeout { .. })) => {
+                    return Err(failure_error(failure, attempt, last_status, server_wait));
+                }
+                Ok(Err(error)) => return Err(error),
+                Ok(Ok(())) => {}
             }
         }
     }
