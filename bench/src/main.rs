@@ -16,6 +16,7 @@ mod decode;
 mod export;
 mod fixture;
 mod overhead;
+mod redis_bench;
 mod report;
 mod server;
 mod stats;
@@ -24,7 +25,7 @@ mod stream;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: bench <decode|overhead|stream|export|codegen> [--smoke] [--work-dir DIR]
+const USAGE: &str = "usage: bench <decode|overhead|stream|export|codegen|redis> [--smoke] [--work-dir DIR]
        bench stream-child BASE_URL ITEMS
        bench codegen-child FILE RUNS
        bench synth MIN_BYTES MIN_OPERATIONS OUT_FILE
@@ -106,6 +107,7 @@ fn main() -> ExitCode {
         "stream" => stream::run(smoke),
         "export" => export::run(smoke),
         "codegen" => codegen_bench::run(smoke, &work_dir),
+        "redis" => redis_bench::run(smoke),
         other => {
             eprintln!("unknown benchmark {other:?}\n{USAGE}");
             return ExitCode::FAILURE;

@@ -268,6 +268,49 @@ async fn redis_stopped_mid_run_fails_closed_naming_the_url_without_its_password(
     open.list_tags(&Default::default()).await.expect("falls back to the local limiter");
 }
 
+/// One worker's 429 pauses every worker: the pause is a key in Redis, which a 429 only
+/// ever moves later.
+#[tokio::test]
+#[ignore = "needs Redis: run scripts/redis-test"]
+async fn one_workers_429_pauses_every_worker() {
+    let redis = redis_url();
+    let server = MockServer::start().await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/other"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    // two limiters, as in two processes: the in-process registry is bypassed
+    let worker = || {
+        Client::builder()
+            .base_url(server.uri())
+            .credentials("pause-token", "pause-secret")
+            .rate_limit(RateLimit::per_second(100).unshared().through_redis(RedisLimit::new(redis.as_str())))
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (worker(), worker());
+    let get = |p: &'static str| conversocial::runtime::Request::new(reqwest::Method::GET, "op", p.to_owned());
+    let started = Instant::now();
+    let limited = tokio::spawn(async move { first.execute::<serde_json::Value>(get("/limited")).await });
+    // let the 429 arrive and the pause be set, then ask from the other worker
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second.execute::<serde_json::Value>(get("/other")).await.unwrap();
+    let waited = started.elapsed();
+    limited.await.unwrap().unwrap();
+    println!("the other worker's request went out after {waited:?}");
+    assert!(waited >= Duration::from_millis(1900), "held back by the shared pause: {waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+}
+
 fn tempdir(test: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("redis-limiter-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

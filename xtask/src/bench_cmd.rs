@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The benchmarks, in the order of the issue.
-const BENCHMARKS: [&str; 5] = ["decode", "overhead", "stream", "export", "codegen"];
+const BENCHMARKS: [&str; 6] = ["decode", "overhead", "stream", "export", "codegen", "redis"];
 
 /// Everything in `BENCHMARKS.md` after this line is written by hand and kept.
 const END_MARKER: &str =

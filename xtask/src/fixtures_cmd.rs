@@ -36,6 +36,11 @@ pub fn run() -> Result<()> {
         let manifest = dir.join("Cargo.toml");
         let mut steps: Vec<(&str, Vec<&str>)> = vec![
             ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),
+            // the runtime's optional shared rate limiter compiles in every generated crate
+            (
+                "clippy --features redis",
+                vec!["clippy", "--quiet", "--features", "redis", "--", "-D", "warnings"],
+            ),
             ("doc", vec!["doc", "--quiet", "--no-deps"]),
         ];
         // Behaviour tests of the generated code against loopback servers: `<stem>.test.rs`.
