@@ -25,7 +25,9 @@
 //! | `rate_limit` | [`RateLimit`]: the setting, and limiters shared per origin and token |
 //! | `redis_limiter` | `RedisLimit` (feature `redis`): the quota kept in Redis, shared across processes |
 //! | `retry` | [`RetryPolicy`], backoff, `Retry-After` parsing |
-//! | `paginate` | [`Page`], [`Paginator`], [`Pages`], [`Items`], [`PageOf`] |
+//! | `paginate` | [`Page`], [`Paginator`], [`Pages`] |
+//! | `page_of` | [`PageOf`]: a page and its place in the listing; where a resumed page starts |
+//! | `items` | [`Items`]: the item stream |
 //! | `cursor` | [`Cursor`] |
 //! | `error` | [`Error`] |
 //! | `error_body` | [`ApiErrorBody`], bounded excerpts of bodies |
@@ -40,8 +42,10 @@ pub mod defaults;
 mod drift;
 mod error;
 mod error_body;
+mod items;
 mod limiter;
 mod multipart;
+mod page_of;
 mod paginate;
 mod query;
 mod rate_limit;
@@ -61,9 +65,11 @@ pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use drift::{Drift, DriftAction, DriftSummary};
 pub use error::{ApiErrorBody, BoxError, Error};
+pub use items::Items;
 pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;
-pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Items, Page, PageOf, Pages, Paginator};
+pub use page_of::PageOf;
+pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Page, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
 pub use rate_limit::RateLimit;
 #[cfg(feature = "redis")]
