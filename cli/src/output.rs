@@ -159,6 +159,7 @@ impl Output {
         if state.cursor.is_none() && !state.done && !state.lengths.values().any(|len| *len > 0) {
             output.header()?;
         }
+        output.main.write(&[])?; // the main file exists even when nothing is listed
         Ok(output)
     }
 
