@@ -41,7 +41,8 @@ fn cli(server: &Server) -> Command {
         .env("CONVERSOCIAL_TOKEN_SECRET", TOKEN_SECRET)
         .env("CONVERSOCIAL_BASE_URL", server.base_url())
         .env_remove("CONVERSOCIAL_REDIS_URL")
-        .args(["--quota", "30/1"])
+        // the server's quota, and 90% of it: arrival jitter on a loaded machine stays under it
+        .args(["--quota", "30/1", "--rate", "0.9"])
         .stdin(Stdio::null());
     command
 }
