@@ -173,7 +173,9 @@ async fn a_worker_killed_mid_export_resumes_and_the_others_go_on() {
     let written: Vec<usize> = (0..4)
         .map(|t| std::fs::read_to_string(dir.join(format!("k1-{t}.out"))).unwrap_or_default().lines().count())
         .collect();
-    assert!(written.iter().all(|n| *n < ITEMS), "the victim was killed mid-export: {written:?}");
+    // (slots are not handed out first come, first served across processes, so one of the
+    // victim's exports may be done and another not started)
+    assert!(written.iter().any(|n| *n < ITEMS), "the victim was killed mid-export: {written:?}");
     assert!(written.iter().any(|n| *n > 0), "and after its first pages: {written:?}");
     let restarted = worker(&server.uri(), &redis, "k1", &dir);
     for (child, name) in children.into_iter().zip(names) {
