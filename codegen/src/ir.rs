@@ -186,6 +186,9 @@ pub struct UnionDef {
     pub variants: Vec<(String, TypeRef)>,
     /// The discriminator, when the document gives one.
     pub discriminator: Option<Discriminator>,
+    /// Every variant is a scalar and a parameter takes the union: it implements
+    /// `runtime::QueryValue` (the variant's own text).
+    pub query_value: bool,
 }
 
 /// How a union names its variant.
@@ -244,10 +247,13 @@ pub struct Body {
 pub enum BodyKind {
     /// `application/json` (or `+json`).
     Json,
-    /// `application/x-www-form-urlencoded`, from an object.
+    /// `application/x-www-form-urlencoded`, from an object (or any value: its members).
     Form,
     /// `multipart/form-data`, from an object: one part per property.
     Multipart(Vec<MultipartField>),
+    /// `multipart/form-data` whose schema is not an object, so the document does not list the
+    /// parts: the caller builds the `runtime::Multipart`.
+    MultipartParts,
     /// Text, sent as is (`text/*`).
     Text,
     /// Bytes, sent as is (any other media type).
@@ -356,12 +362,25 @@ pub struct PathParam {
     pub wire: String,
     /// Type (for arrays, the item type).
     pub ty: TypeRef,
-    /// An array (sent comma-joined, or per `style`/`explode`).
-    pub array: bool,
+    /// What the value is, which decides how it is written into the path.
+    pub shape: PathShape,
     /// `style`: `simple`, `label` or `matrix`.
     pub style: PathStyle,
     /// `explode`.
     pub explode: bool,
+}
+
+/// The kinds of path parameter values, each written per the parameter's style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathShape {
+    /// One value (a scalar, or a union of scalars): `value`.
+    Scalar,
+    /// An array of scalars: `a,b`.
+    Array,
+    /// An object: `key,value,key,value` (`key=value,key=value` exploded).
+    Object,
+    /// Described by `content` with a JSON media type: the value's JSON text.
+    Json,
 }
 
 /// OpenAPI path parameter styles.
@@ -444,6 +463,8 @@ pub enum QueryEncoding {
     Sort(String),
     /// An object, flattened per its style.
     Object(ObjectStyle),
+    /// Described by `content` with a JSON media type: `name=` the value's JSON text.
+    Json,
 }
 
 /// How an object-valued query parameter is flattened.

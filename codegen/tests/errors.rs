@@ -1,7 +1,9 @@
 //! Bad or unsupported documents give an error naming the place, never a panic.
 
+/// Strict: every broken corner is the error (without `strict` see `degrade.rs`).
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    codegen::generate(text, &codegen::Options { source: "t.yaml".into(), command: "test".into() })
+    let options = codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true };
+    codegen::generate(text, &options).map(|g| g.files)
 }
 
 fn err(text: &str) -> String {

@@ -86,7 +86,9 @@ fn uses_runtime(api: &Api) -> bool {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
         TypeDef::Struct(d) => d.fields.iter().any(|f| time(&f.ty)) || d.additional.as_ref().is_some_and(time),
         TypeDef::Alias(d) => time(&d.target),
-        TypeDef::Union(d) => d.discriminator.is_some() || d.variants.iter().any(|(_, t)| time(t)),
+        TypeDef::Union(d) => {
+            d.discriminator.is_some() || d.query_value || d.variants.iter().any(|(_, t)| time(t))
+        }
         TypeDef::Responses(d) => {
             d.variants.iter().any(|v| matches!(&v.body, Some(SuccessBody::Json(t)) if time(t)))
         }
@@ -358,6 +360,22 @@ fn emit_union(def: &UnionDef) -> TokenStream {
         }
     };
     let how = crate::docs::own(&how);
+    // A union of scalars taken by a parameter: sent as the variant's own text.
+    let query_value = def.query_value.then(|| {
+        let arms = def.variants.iter().map(|(v, _)| {
+            let v = ident(v);
+            quote!(Self::#v(value) => runtime::QueryValue::to_query_value(value),)
+        });
+        quote! {
+            impl runtime::QueryValue for #name {
+                fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #doc
         ///
@@ -366,6 +384,8 @@ fn emit_union(def: &UnionDef) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
+
+        #query_value
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

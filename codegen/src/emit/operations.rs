@@ -5,7 +5,7 @@
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
 use crate::ir::{
-    Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, PathStyle, Response,
+    Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, PathShape, PathStyle, Response,
     SuccessBody, TypeDef, TypeRef,
 };
 use proc_macro2::TokenStream;
@@ -46,7 +46,10 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         let q = queries.iter().map(|n| ident(n));
         quote!(use super::queries::{#(#q),*};)
     });
-    let needs_query_value = api.operations.iter().any(|op| !op.path_params.is_empty());
+    let needs_query_value = api
+        .operations
+        .iter()
+        .any(|op| op.path_params.iter().any(|p| matches!(p.shape, PathShape::Scalar | PathShape::Array)));
     let query_value = needs_query_value.then(|| {
         quote!(
             use runtime::QueryValue as _;
@@ -101,7 +104,7 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
     for p in &op.path_params {
         let name = ident(&p.name);
         let t = match &p.ty {
-            t if p.array => {
+            t if p.shape == PathShape::Array => {
                 let t = ty(t);
                 quote!(&[#t])
             }
@@ -124,7 +127,8 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
         let bt = match body.kind {
             BodyKind::Text => quote!(str),
             BodyKind::Bytes => quote!([u8]),
-            _ => ty(&body.ty),
+            BodyKind::MultipartParts => quote!(runtime::Multipart),
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart(_) => ty(&body.ty),
         };
         decl.push(quote!(body: &#bt));
         names.push(quote!(body));
@@ -335,6 +339,7 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
                 }
                 quote!(#request.multipart_body(form))
             }
+            BodyKind::MultipartParts => quote!(#request.multipart_body(body.clone())),
             BodyKind::Text => quote!(#request.raw_body(#media, body.to_owned())),
             BodyKind::Bytes => quote!(#request.raw_body(#media, body.to_vec())),
         };
@@ -396,18 +401,25 @@ fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
                 (PathStyle::Label, false) => (".".to_owned(), ",".to_owned()),
                 (PathStyle::Label, true) => (".".to_owned(), ".".to_owned()),
                 (PathStyle::Matrix, false) => (format!(";{wire}="), ",".to_owned()),
+                // An exploded object names its own members: `;a=1;b=2`.
+                (PathStyle::Matrix, true) if p.shape == PathShape::Object => (";".to_owned(), ";".to_owned()),
                 (PathStyle::Matrix, true) => (format!(";{wire}="), format!(";{wire}=")),
             };
-            let value = if p.array {
-                quote! {
+            let value = match p.shape {
+                PathShape::Array => quote! {
                     #name
                         .iter()
                         .map(|value| runtime::path_param(#id, #wire, &value.to_query_value()))
                         .collect::<Result<Vec<_>, _>>()?
                         .join(#sep)
+                },
+                PathShape::Scalar => quote!(runtime::path_param(#id, #wire, &#name.to_query_value())?),
+                PathShape::Json => {
+                    // Copy scalars are taken by value, everything else by reference.
+                    let arg = if is_copy_scalar(&p.ty) { quote!(&#name) } else { quote!(#name) };
+                    quote!(runtime::path_param(#id, #wire, &serde_json::to_string(#arg).unwrap_or_default())?)
                 }
-            } else {
-                quote!(runtime::path_param(#id, #wire, &#name.to_query_value())?)
+                PathShape::Object => object_segment(&name, p.explode, &sep),
             };
             setup.push(quote!(let #segment = #value;));
             // Named in the format string: `{id_segment}`, after the style's prefix.
@@ -418,6 +430,28 @@ fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
     }
     template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     (setup, quote!(format!(#template)))
+}
+
+/// An object-valued path parameter's members, flattened by the runtime's query encoder
+/// (which leaves the sub-delimiters `,;=` as they are and encodes `/`): `key,value,…`, or
+/// exploded `key=value` joined by the style's separator. A value that is not an object
+/// (an untyped parameter given a scalar) is written as it is.
+fn object_segment(name: &proc_macro2::Ident, explode: bool, sep: &str) -> TokenStream {
+    let (style, pair) = if explode {
+        (quote!(runtime::ObjectStyle::FormExploded), "=")
+    } else {
+        (quote!(runtime::ObjectStyle::Form), ",")
+    };
+    let sep = if explode { sep } else { "," };
+    let member = format!("{{key}}{pair}{{value}}");
+    quote! {{
+        let mut flat = runtime::Query::new();
+        flat.push_object("", #name, #style);
+        flat.pairs()
+            .map(|(key, value)| if key.is_empty() { value.to_owned() } else { format!(#member) })
+            .collect::<Vec<_>>()
+            .join(#sep)
+    }}
 }
 
 fn emit_page(page: &PageImpl) -> TokenStream {

@@ -50,8 +50,14 @@ fn field_ty(p: &QueryParam) -> TokenStream {
     match &p.encoding {
         QueryEncoding::Exploded | QueryEncoding::Joined(_) => quote!(Vec<#elem>),
         QueryEncoding::Sort(_) => quote!(Vec<runtime::SortKey<#elem>>),
-        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) if p.required => elem,
-        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) => quote!(Option<#elem>),
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) | QueryEncoding::Json
+            if p.required =>
+        {
+            elem
+        }
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) | QueryEncoding::Json => {
+            quote!(Option<#elem>)
+        }
     }
 }
 
@@ -138,39 +144,62 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
         }
     };
 
-    let pushes = q.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
-        let fname = ident(&p.name);
-        let wire = &p.wire;
-        match (&p.encoding, p.required) {
-            (QueryEncoding::Object(style), required) => {
-                let style = match style {
-                    ObjectStyle::FormExploded => quote!(runtime::ObjectStyle::FormExploded),
-                    ObjectStyle::Form => quote!(runtime::ObjectStyle::Form),
-                    ObjectStyle::DeepObject => quote!(runtime::ObjectStyle::DeepObject),
-                };
-                if required {
-                    quote!(query.push_object(#wire, &self.#fname, #style);)
-                } else {
-                    quote!(if let Some(value) = &self.#fname { query.push_object(#wire, value, #style); })
+    let pushes: Vec<TokenStream> = q
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .map(|p| {
+            let fname = ident(&p.name);
+            let wire = &p.wire;
+            match (&p.encoding, p.required) {
+                (QueryEncoding::Object(style), required) => {
+                    let style = match style {
+                        ObjectStyle::FormExploded => quote!(runtime::ObjectStyle::FormExploded),
+                        ObjectStyle::Form => quote!(runtime::ObjectStyle::Form),
+                        ObjectStyle::DeepObject => quote!(runtime::ObjectStyle::DeepObject),
+                    };
+                    if required {
+                        quote!(query.push_object(#wire, &self.#fname, #style);)
+                    } else {
+                        quote!(if let Some(value) = &self.#fname { query.push_object(#wire, value, #style); })
+                    }
+                }
+                (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
+                (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
+                (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
+                (QueryEncoding::Single, required) => {
+                    let push = if p.allow_reserved { quote!(push_reserved) } else { quote!(push) };
+                    if required {
+                        quote!(query.#push(#wire, &self.#fname);)
+                    } else {
+                        quote!(if let Some(value) = &self.#fname { query.#push(#wire, value); })
+                    }
+                }
+                (QueryEncoding::Json, true) => {
+                    quote!(query.push(#wire, &serde_json::to_string(&self.#fname).unwrap_or_default());)
+                }
+                (QueryEncoding::Json, false) => quote! {
+                    if let Some(value) = &self.#fname {
+                        query.push(#wire, &serde_json::to_string(value).unwrap_or_default());
+                    }
+                },
+                (QueryEncoding::Flag, true) => quote!(query.push_flag(#wire, self.#fname);),
+                (QueryEncoding::Flag, false) => {
+                    quote!(if let Some(value) = self.#fname { query.push_flag(#wire, value); })
                 }
             }
-            (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
-            (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
-            (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
-            (QueryEncoding::Single, required) => {
-                let push = if p.allow_reserved { quote!(push_reserved) } else { quote!(push) };
-                if required {
-                    quote!(query.#push(#wire, &self.#fname);)
-                } else {
-                    quote!(if let Some(value) = &self.#fname { query.#push(#wire, value); })
-                }
-            }
-            (QueryEncoding::Flag, true) => quote!(query.push_flag(#wire, self.#fname);),
-            (QueryEncoding::Flag, false) => {
-                quote!(if let Some(value) = self.#fname { query.push_flag(#wire, value); })
-            }
+        })
+        .collect();
+    // Headers and cookies only: no query pairs (and no binding clippy would call needless).
+    let to_query = if pushes.is_empty() {
+        quote!(runtime::Query::new())
+    } else {
+        quote! {
+            let mut query = runtime::Query::new();
+            #(#pushes)*
+            query
         }
-    });
+    };
 
     let ranges = range_setters(q);
     let validate = validate_fn(op, q);
@@ -196,9 +225,7 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
 
             /// The query pairs this value sends, in the order the document lists the parameters.
             pub fn to_query(&self) -> runtime::Query {
-                let mut query = runtime::Query::new();
-                #(#pushes)*
-                query
+                #to_query
             }
         }
     }
@@ -219,6 +246,7 @@ fn param_doc(p: &QueryParam) -> TokenStream {
         }
         QueryEncoding::Object(ObjectStyle::Form) => format!("Sent as `{wire}=member,value,member,value`."),
         QueryEncoding::Object(ObjectStyle::DeepObject) => format!("Sent as `{wire}[member]=value` pairs."),
+        QueryEncoding::Json => format!("Sent as the value's JSON text: `{wire}={{…}}`."),
     };
     let how = match p.location {
         ParamLocation::Query => how,
@@ -372,6 +400,7 @@ fn headers_fn(q: &QueryType) -> Option<TokenStream> {
         let method = if p.location == ParamLocation::Header { quote!(header) } else { quote!(cookie) };
         let render = match &p.encoding {
             QueryEncoding::Flag => quote!(if value { "1" } else { "0" }),
+            QueryEncoding::Json => quote!(&serde_json::to_string(value).unwrap_or_default()),
             _ => quote!(value),
         };
         if is_list(p) {

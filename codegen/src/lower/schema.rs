@@ -14,7 +14,7 @@ use openapiv3::{
 };
 
 /// How deep inline schemas may nest.
-const MAX_DEPTH: usize = 40;
+pub(crate) const MAX_DEPTH: usize = 40;
 
 /// Our custom format for zone-less UTC timestamps (`2013-11-18T11:20:24`).
 pub const NAIVE_DATE_TIME: &str = "naive-date-time";
@@ -38,7 +38,7 @@ pub(crate) fn lower_named(
     let doc = doc_of(schema);
     let def = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-            TypeDef::Enum(enum_def(name, doc, &s.enumeration, pointer)?)
+            TypeDef::Enum(enum_def(name, doc, &s.enumeration))
         }
         SchemaKind::Type(Type::String(s)) if matches!(s.format, VariantOrUnknownOrEmpty::Empty) => {
             TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc })
@@ -68,6 +68,14 @@ pub(crate) fn lower_named(
             // One real member among annotations (`description`, `nullable`): it is that member.
             let only = typed_members(all_of).into_iter().next().cloned();
             match only {
+                Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
+                None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
+            }
+        }
+        SchemaKind::AllOf { all_of } if !all_of.iter().any(|m| object_like(cx, m)) => {
+            // Scalars constrained by several members (`allOf: [{$ref: Id}, {type: string}]`):
+            // the value has the first member's type.
+            match typed_members(all_of).into_iter().next().cloned() {
                 Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
                 None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
             }
@@ -108,7 +116,7 @@ pub(crate) fn type_of(
     pointer: &str,
 ) -> Result<TypeRef, Error> {
     let schema = match schema {
-        ReferenceOr::Reference { reference } => return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?)),
+        ReferenceOr::Reference { reference } => return cx.ref_type(reference, pointer),
         ReferenceOr::Item(schema) => schema,
     };
     // `allOf: [{$ref: X}]` (or `oneOf`/`anyOf` with one member) is the usual way to give a
@@ -118,7 +126,7 @@ pub(crate) fn type_of(
     | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind
         && let [ReferenceOr::Reference { reference }] = parts.as_slice()
     {
-        return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?));
+        return cx.ref_type(reference, pointer);
     }
     let needs_name = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
@@ -149,10 +157,18 @@ pub(crate) fn type_of(
             ));
         }
         let name = cx.scope.claim(names::type_name(context));
+        // A `$ref` elsewhere may point at this very schema (`#/components/schemas/X/properties/y`):
+        // it takes this type. (Schemas met twice at one place, such as a path item's shared
+        // parameters, still get a type per use, as before references could point here.)
+        cx.pointer_names.entry(format!("#{pointer}")).or_insert_with(|| name.clone());
         cx.depth += 1;
         let lowered = lower_named(cx, &name, &ReferenceOr::Item(schema.clone()), pointer);
         cx.depth -= 1;
-        lowered?;
+        if let Err(error) = lowered {
+            cx.degrade(error, "the value is `serde_json::Value`")?;
+            cx.types.remove(&name);
+            return Ok(TypeRef::Json);
+        }
         return Ok(TypeRef::Named(name));
     }
     if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
@@ -266,8 +282,9 @@ fn struct_def(
         let ty = type_of_boxed(cx, prop, &format!("{name}{}", names::type_name(wire)), &prop_ptr)?;
         let (data, doc) = match prop {
             ReferenceOr::Item(s) => (s.schema_data.clone(), field_doc(s)),
+            // Broken references were reported by `type_of` above.
             ReferenceOr::Reference { reference } => {
-                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data, None)
+                (cx.resolve_schema(reference, &prop_ptr).map(|s| s.schema_data).unwrap_or_default(), None)
             }
         };
         fields.push(Field {
@@ -298,12 +315,18 @@ fn merge_all_of(
     required: &mut Vec<String>,
     additional: &mut Option<AdditionalProperties>,
 ) -> Result<(), Error> {
+    // The pointer grows with every level, references included: a cycle of allOf members
+    // (`A: allOf [B, …]`, `B: allOf [A, …]`) ends here instead of overflowing the stack.
+    let levels = ["/allOf/", "/oneOf/", "/anyOf/"].iter().map(|k| pointer.matches(k).count()).sum::<usize>();
+    if levels > MAX_DEPTH {
+        return Err(Error::unsupported(pointer, "allOf members nest too deep to merge (a cycle?)"));
+    }
     for (i, part) in parts.iter().enumerate() {
         let part_ptr = ptr(pointer, &[&i.to_string()]);
         let resolved;
         let schema = match part {
             ReferenceOr::Reference { reference } => {
-                resolved = cx.resolve_schema(reference, &part_ptr)?.1;
+                resolved = cx.resolve_schema(reference, &part_ptr)?;
                 &resolved
             }
             ReferenceOr::Item(s) => s,
@@ -313,14 +336,22 @@ fn merge_all_of(
         }
         let (p, r, a) = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
-            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
+            SchemaKind::Any(any) => {
                 if !any.all_of.is_empty() {
                     merge_all_of(cx, &any.all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
                 }
+                merge_alternatives(cx, &any.one_of, &ptr(&part_ptr, &["oneOf"]), props, additional)?;
+                merge_alternatives(cx, &any.any_of, &ptr(&part_ptr, &["anyOf"]), props, additional)?;
                 (&any.properties, &any.required, &any.additional_properties)
             }
             SchemaKind::AllOf { all_of } => {
                 merge_all_of(cx, all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
+                continue;
+            }
+            SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } => {
+                let key =
+                    if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+                merge_alternatives(cx, alternatives, &ptr(&part_ptr, &[key]), props, additional)?;
                 continue;
             }
             _ => {
@@ -356,6 +387,23 @@ fn merge_all_of(
     Ok(())
 }
 
+/// A `oneOf`/`anyOf` among allOf members (`allOf: [Base, {oneOf: [A, B]}]`): one struct
+/// cannot be either A or B, so it gets the properties of every alternative, none of them
+/// required. Alternatives that only require properties (`anyOf: [{required: [a]}, …]`) add
+/// nothing.
+fn merge_alternatives(
+    cx: &Lowerer<'_>,
+    alternatives: &[ReferenceOr<Schema>],
+    pointer: &str,
+    props: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+    additional: &mut Option<AdditionalProperties>,
+) -> Result<(), Error> {
+    if alternatives.is_empty() {
+        return Ok(());
+    }
+    merge_all_of(cx, alternatives, pointer, props, &mut Vec::new(), additional)
+}
+
 /// `schema` with a doc note that an earlier allOf member defined the property differently.
 fn with_conflict_note(schema: &ReferenceOr<Box<Schema>>, at: &str) -> ReferenceOr<Box<Schema>> {
     let note =
@@ -376,21 +424,18 @@ fn with_conflict_note(schema: &ReferenceOr<Box<Schema>>, at: &str) -> ReferenceO
     ReferenceOr::Item(Box::new(item))
 }
 
-fn enum_def(
-    name: &str,
-    doc: Option<String>,
-    values: &[Option<String>],
-    pointer: &str,
-) -> Result<EnumDef, Error> {
+fn enum_def(name: &str, doc: Option<String>, values: &[Option<String>]) -> EnumDef {
     let mut scope = Scope::with_reserved(&["Unknown"]);
     let mut variants = Vec::new();
     for value in values.iter().flatten() {
+        // A value listed twice (JSON Schema asks for unique values, without requiring them)
+        // is one variant.
         if variants.iter().any(|v: &Variant| &v.wire == value) {
-            return Err(Error::invalid(pointer, format!("enum lists {value:?} twice")));
+            continue;
         }
         variants.push(Variant { name: scope.claim(names::variant_name(value)), wire: value.clone() });
     }
-    Ok(EnumDef { name: name.to_owned(), doc, variants })
+    EnumDef { name: name.to_owned(), doc, variants }
 }
 
 fn union_def(
@@ -420,7 +465,7 @@ fn union_def(
         };
         variants.push((scope.claim(variant), ty));
     }
-    Ok(UnionDef { name: name.to_owned(), doc, variants, discriminator: None })
+    Ok(UnionDef { name: name.to_owned(), doc, variants, discriminator: None, query_value: false })
 }
 
 /// The discriminator of a union: its property and `(value, variant)` pairs, from the
@@ -497,6 +542,28 @@ fn is_annotation(schema: &Schema) -> bool {
 }
 
 /// The members of an allOf that carry a type (references, or schemas that are more than annotations).
+/// Whether an allOf member is (or may be) an object whose properties merge into a struct.
+/// A reference that does not resolve counts as one, so that merging reports it.
+fn object_like(cx: &Lowerer<'_>, member: &ReferenceOr<Schema>) -> bool {
+    let resolved;
+    let schema = match member {
+        ReferenceOr::Reference { reference } => match cx.resolve_schema(reference, "") {
+            Ok(schema) => {
+                resolved = schema;
+                &resolved
+            }
+            Err(_) => return true,
+        },
+        ReferenceOr::Item(schema) => schema,
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => true,
+        SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => true,
+        SchemaKind::Any(any) => any.typ.as_deref().is_none_or(|t| t == "object") && !is_annotation(schema),
+        SchemaKind::Type(_) => false,
+    }
+}
+
 fn typed_members(parts: &[ReferenceOr<Schema>]) -> Vec<&ReferenceOr<Schema>> {
     parts
         .iter()
