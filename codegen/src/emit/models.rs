@@ -79,7 +79,16 @@ fn uses_runtime(api: &Api) -> bool {
         match t {
             TypeRef::Timestamp | TypeRef::DateTime | TypeRef::Date => true,
             TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => time(inner),
-            _ => false,
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Json
+            | TypeRef::JsonObject
+            | TypeRef::Named(_)
+            | TypeRef::Bytes => false,
         }
     }
     api.types.values().any(|def| match def {

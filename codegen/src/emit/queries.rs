@@ -2,7 +2,7 @@
 
 use super::types::{collect_names, doc_or, ident, ty, use_models};
 use super::{Chunk, EmittedFile};
-use crate::ir::{Api, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
+use crate::ir::{Api, Bounds, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -70,7 +70,8 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
     let method = &op.method;
     let doc = crate::docs::own(&format!(
         "Query parameters of [`Client::{method}`](crate::Client::{method}) (`{} {}`).",
-        op.http_method, op.path
+        op.http_method.as_str(),
+        op.path.raw
     ));
     let has_required = q.params.iter().any(|p| p.required);
     let default = (!has_required).then(|| quote!(Default,));
@@ -318,7 +319,7 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
     for p in &q.params {
         let name = ident(&p.name);
         let wire = &p.wire;
-        let (min, max) = p.bounds;
+        let Bounds { min, max } = p.bounds;
         // One statement per bound, as a let chain, so clippy finds nothing to collapse.
         let bind = if p.required { quote!(let value = self.#name;) } else { TokenStream::new() };
         let guard = |cmp: TokenStream| {

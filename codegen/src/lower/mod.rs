@@ -1,5 +1,6 @@
 //! Lowering: a loaded [`Document`] into the IR, with every name resolved.
 
+mod all_of;
 mod cycles;
 mod operation;
 mod refs;
@@ -77,6 +78,9 @@ pub(crate) struct Lowerer<'a> {
     /// `$ref`s to schemas outside `components/schemas` (`#/paths/…`, `#/components/schemas/X/properties/y`)
     /// → the Rust type made for them, named from where they stand.
     pub pointer_names: BTreeMap<String, String>,
+    /// `#` + pointer of each inline schema given a named type → that type, so that a `$ref`
+    /// met later to the same place takes it.
+    pub inline_names: BTreeMap<String, String>,
     /// Nesting depth of inline schemas being lowered.
     pub depth: usize,
     /// Refuse instead of working around (see [`lower_with`]).
@@ -101,6 +105,7 @@ impl<'a> Lowerer<'a> {
             scope,
             component_names,
             pointer_names: BTreeMap::new(),
+            inline_names: BTreeMap::new(),
             depth: 0,
             strict,
             warnings: Vec::new(),

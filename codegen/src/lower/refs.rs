@@ -52,8 +52,13 @@ impl Lowerer<'_> {
                 return Ok(name.clone());
             }
         }
+        // An inline schema already lowered there.
+        if let Some(name) = self.inline_names.get(&last) {
+            return Ok(name.clone());
+        }
         let name = self.scope.claim(names::type_name(&name_from_pointer(&last)));
         self.pointer_names.insert(reference.to_owned(), name.clone());
+        self.pointer_names.insert(last.clone(), name.clone());
         let at = target_pointer(&last);
         // Such types may refer to further ones: the depth bounds the recursion.
         self.depth += 1;

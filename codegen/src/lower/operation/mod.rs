@@ -8,7 +8,7 @@ mod params;
 use super::refs::{follow, target_pointer};
 use super::{Lowerer, RESERVED_METHODS};
 use crate::error::{Error, ptr};
-use crate::ir::{AuthScheme, Operation, PageImpl, ParamLocation};
+use crate::ir::{AuthScheme, HttpMethod, Operation, PageImpl, ParamLocation, PathTemplate};
 use crate::load::{Document, Part};
 use crate::names::{self, Scope};
 use openapiv3::{Parameter, ReferenceOr};
@@ -146,8 +146,12 @@ impl OpLowering<'_, '_> {
         op: &openapiv3::Operation,
         pages: &BTreeMap<String, PageImpl>,
     ) -> Result<(Operation, Option<PageImpl>), Error> {
+        let Some(http_method) = HttpMethod::from_key(method) else {
+            return Err(Error::invalid(self.op_ptr, format!("{method:?} is not an HTTP method")));
+        };
+        let path = PathTemplate::parse(path);
         let params = self.parameters(shared, &op.parameters)?;
-        let (path_params, mut query) = self.split_params(path, params)?;
+        let (path_params, mut query) = self.split_params(&path, params)?;
         if let Some(q) = &mut query {
             self.query_rules(q, op)?;
         }
@@ -170,8 +174,8 @@ impl OpLowering<'_, '_> {
         let operation = Operation {
             id: self.id.to_owned(),
             method: self.method_name.to_owned(),
-            http_method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
+            http_method,
+            path,
             doc: join_doc(op.summary.as_deref(), op.description.as_deref()),
             deprecated: op.deprecated,
             path_params,

@@ -3,7 +3,7 @@
 use super::super::unescape;
 use super::{OpLowering, X_PAGINATION};
 use crate::error::{Error, ptr};
-use crate::ir::{PageImpl, Response, TypeDef, TypeRef};
+use crate::ir::{FieldStep, Optionality, PageImpl, Response, TypeDef, TypeRef};
 
 impl OpLowering<'_, '_> {
     pub(super) fn pagination(
@@ -67,7 +67,7 @@ impl OpLowering<'_, '_> {
         start: &str,
         json_ptr: &str,
         pointer: &str,
-    ) -> Result<(Vec<(String, u8)>, TypeRef), Error> {
+    ) -> Result<(Vec<FieldStep>, TypeRef), Error> {
         let mut chain = Vec::new();
         let mut current = TypeRef::Named(start.to_owned());
         for token in json_ptr.split('/').skip(1) {
@@ -88,8 +88,14 @@ impl OpLowering<'_, '_> {
                     format!("{json_ptr:?}: {} has no property {token:?}", def.name),
                 ));
             };
-            let depth = if field.double_option() { 2 } else { u8::from(field.optional()) };
-            chain.push((field.name.clone(), depth));
+            let optionality = if field.double_option() {
+                Optionality::Nullable
+            } else if field.optional() {
+                Optionality::Optional
+            } else {
+                Optionality::Required
+            };
+            chain.push(FieldStep { field: field.name.clone(), optionality });
             current = field.ty.clone();
         }
         if chain.is_empty() {

@@ -9,8 +9,8 @@ use super::{
 };
 use crate::error::{Error, ptr};
 use crate::ir::{
-    ObjectStyle, ParamLocation, PathParam, PathShape, PathStyle, QueryEncoding, QueryParam, QueryType,
-    TypeDef, TypeRef,
+    Bounds, ObjectStyle, ParamLocation, PathParam, PathShape, PathStyle, PathTemplate, QueryEncoding,
+    QueryParam, QueryType, TypeDef, TypeRef,
 };
 use crate::names::{self, Scope};
 use openapiv3::{Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, Schema, SchemaKind, Type};
@@ -53,7 +53,7 @@ impl OpLowering<'_, '_> {
 
     pub(super) fn split_params(
         &mut self,
-        path: &str,
+        path: &PathTemplate,
         params: Vec<Resolved>,
     ) -> Result<(Vec<PathParam>, Option<QueryType>), Error> {
         let mut path_params = Vec::new();
@@ -138,8 +138,7 @@ impl OpLowering<'_, '_> {
             }
         }
         // Every `{name}` in the template must be a declared path parameter, and vice versa.
-        let template: Vec<&str> =
-            path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)).collect();
+        let template: Vec<&str> = path.params().collect();
         for name in &template {
             if !path_params.iter().any(|p| p.wire == *name) {
                 return Err(Error::invalid(
@@ -296,9 +295,9 @@ impl OpLowering<'_, '_> {
             SchemaKind::Type(Type::Integer(i)) if encoding == QueryEncoding::Single => {
                 let min = i.minimum.map(|m| if i.exclusive_minimum { m + 1 } else { m });
                 let max = i.maximum.map(|m| if i.exclusive_maximum { m - 1 } else { m });
-                (min, max)
+                Bounds { min, max }
             }
-            _ => (None, None),
+            _ => Bounds::default(),
         };
         Ok(QueryParam {
             name: fields.claim(names::safe_snake(&data.name)),
@@ -323,12 +322,25 @@ impl OpLowering<'_, '_> {
             TypeRef::Named(n) => match self.cx.types.get(n) {
                 Some(TypeDef::Enum(_) | TypeDef::Newtype(_)) => true,
                 Some(TypeDef::Alias(a)) => self.is_scalar(&a.target),
-                _ => false,
+                // Integer enums are sent through their serialisation (one value all the same).
+                Some(
+                    TypeDef::Struct(_) | TypeDef::Union(_) | TypeDef::IntEnum(_) | TypeDef::Responses(_),
+                ) => false,
+                None => false,
             },
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Timestamp
+            | TypeRef::DateTime
+            | TypeRef::Date
+            | TypeRef::Bytes => true,
             TypeRef::Vec(_) | TypeRef::Map(_) | TypeRef::Json | TypeRef::JsonObject | TypeRef::Boxed(_) => {
                 false
             }
-            _ => true,
         }
     }
 

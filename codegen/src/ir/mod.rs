@@ -2,6 +2,9 @@
 //!
 //! Every name here is already a valid, unique Rust name; every wire name is kept beside it.
 
+mod http;
+
+pub use http::{HttpMethod, PathSegment, PathTemplate};
 use std::collections::BTreeMap;
 
 /// The whole API, ready to emit.
@@ -207,10 +210,10 @@ pub struct Operation {
     pub id: String,
     /// Rust method name.
     pub method: String,
-    /// HTTP method in upper case.
-    pub http_method: String,
-    /// Path template as written, e.g. `/accounts/{id}`.
-    pub path: String,
+    /// HTTP method.
+    pub http_method: HttpMethod,
+    /// Path template, parsed once: `/accounts/{id}`.
+    pub path: PathTemplate,
     /// Summary and description.
     pub doc: Option<String>,
     /// Whether the operation is deprecated.
@@ -412,7 +415,7 @@ pub struct QueryType {
 impl QueryType {
     /// Whether the type has rules to check before sending (bounds, required groups).
     pub fn has_rules(&self) -> bool {
-        !self.require_one_of.is_empty() || self.params.iter().any(|p| p.bounds != (None, None))
+        !self.require_one_of.is_empty() || self.params.iter().any(|p| !p.bounds.is_empty())
     }
 }
 
@@ -443,7 +446,7 @@ pub struct QueryParam {
     /// `required: true`.
     pub required: bool,
     /// Integer `minimum`/`maximum` of the schema, checked before sending.
-    pub bounds: (Option<i64>, Option<i64>),
+    pub bounds: Bounds,
     /// `allowReserved: true`: reserved characters are sent unencoded.
     pub allow_reserved: bool,
 }
@@ -467,6 +470,22 @@ pub enum QueryEncoding {
     Json,
 }
 
+/// Inclusive integer bounds a value must keep (`minimum`/`maximum`, exclusive ones moved in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// The smallest allowed value.
+    pub min: Option<i64>,
+    /// The largest allowed value.
+    pub max: Option<i64>,
+}
+
+impl Bounds {
+    /// Whether neither bound is set.
+    pub fn is_empty(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+}
+
 /// How an object-valued query parameter is flattened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectStyle {
@@ -478,6 +497,26 @@ pub enum ObjectStyle {
     DeepObject,
 }
 
+/// One struct field on the way to a value inside a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldStep {
+    /// Rust field name.
+    pub field: String,
+    /// How the field holds its value.
+    pub optionality: Optionality,
+}
+
+/// How a field holds its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optionality {
+    /// `T`.
+    Required,
+    /// `Option<T>`.
+    Optional,
+    /// `Option<Option<T>>`: absent, null or a value.
+    Nullable,
+}
+
 /// How a paginated response type exposes its items and next-page URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageImpl {
@@ -485,11 +524,10 @@ pub struct PageImpl {
     pub type_name: String,
     /// The item type.
     pub item: TypeRef,
-    /// Field chain to the item array: `(rust field, Option depth)` where the depth is 0 for
-    /// `T`, 1 for `Option<T>` and 2 for `Option<Option<T>>`.
-    pub items: Vec<(String, u8)>,
-    /// Field chain to the next-page URL.
-    pub next_url: Vec<(String, u8)>,
+    /// Struct fields from the top of the response to the item array.
+    pub items: Vec<FieldStep>,
+    /// Struct fields from the top of the response to the next-page URL.
+    pub next_url: Vec<FieldStep>,
     /// Member names (as on the wire) from the top of the response to the item array.
     pub items_wire: Vec<String>,
     /// Member names (as on the wire) from the top of the response to the next-page URL.
