@@ -314,11 +314,14 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
     if !q.has_rules() {
         return None;
     }
-    let id = &op.id;
+    // Both go into `format!` strings: braces in them (an operationId derived from a path such as
+    // `/delta(token='{token}')`) are text, not arguments.
+    let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
+    let id = escape(&op.id);
     let mut checks = Vec::new();
     for p in &q.params {
         let name = ident(&p.name);
-        let wire = &p.wire;
+        let wire = escape(&p.wire);
         let Bounds { min, max } = p.bounds;
         // One statement per bound, as a let chain, so clippy finds nothing to collapse.
         let bind = if p.required { quote!(let value = self.#name;) } else { TokenStream::new() };
@@ -367,7 +370,8 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
             .iter()
             .filter_map(|f| q.params.iter().find(|p| &p.name == f).map(|p| format!("`{}`", p.wire)))
             .collect();
-        let msg = format!("{id} needs at least one of {}; set one of them on the query", wires.join(", "));
+        let msg =
+            format!("{} needs at least one of {}; set one of them on the query", op.id, wires.join(", "));
         checks.push(quote! {
             if #(#unset)&&* {
                 return Err(runtime::Error::invalid_request(#msg));
