@@ -55,10 +55,20 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
             use runtime::QueryValue as _;
         )
     });
+    // Without operations, the file is an empty `impl Client` and needs nothing else.
+    let runtime_use = if api.operations.is_empty() {
+        quote!(
+            use crate::runtime::Client;
+        )
+    } else {
+        quote!(
+            use crate::runtime::{self, Client, Error};
+        )
+    };
     let head = quote! {
         //! The API's operations, as methods on [`Client`](crate::Client).
 
-        use crate::runtime::{self, Client, Error};
+        #runtime_use
         #query_value
         #uses
         #query_uses
@@ -390,6 +400,8 @@ fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
     }
     let mut setup = Vec::new();
     let mut template = String::new();
+    // A parameter the template names twice is encoded once.
+    let mut encoded = std::collections::BTreeSet::new();
     for piece in &op.path.segments {
         let wire = match piece {
             PathSegment::Literal(text) => {
@@ -427,7 +439,9 @@ fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
             }
             PathShape::Object => object_segment(&name, p.explode, &sep),
         };
-        setup.push(quote!(let #segment = #value;));
+        if encoded.insert(p.name.as_str()) {
+            setup.push(quote!(let #segment = #value;));
+        }
         // Named in the format string: `{id_segment}`, after the style's prefix.
         template.push_str(&escape(&prefix));
         template.push_str(&format!("{{{segment}}}"));
