@@ -81,3 +81,44 @@ pub(crate) fn ptr(base: &str, tokens: &[&str]) -> String {
     }
     out
 }
+
+/// A corner of the document that could not be generated as written and was worked
+/// around: the rest of the document still generates. With
+/// [`Options::strict`](crate::Options::strict) the first one is returned as the error instead.
+#[derive(Debug)]
+pub struct Warning {
+    /// What is wrong, and where (the error the corner would have raised).
+    pub error: Error,
+    /// What the generator did instead, e.g. "the schema is `serde_json::Value`".
+    pub action: String,
+}
+
+impl Warning {
+    /// The JSON pointer of the corner, or the name of what failed when there is none.
+    pub fn pointer(&self) -> &str {
+        match &self.error {
+            Error::Parse { pointer, .. }
+            | Error::Invalid { pointer, .. }
+            | Error::Unsupported { pointer, .. }
+            | Error::UnresolvedRef { pointer, .. } => pointer,
+            Error::Write { file, .. } | Error::Render { file, .. } => file,
+        }
+    }
+
+    /// The kind of problem, for grouping warnings: `unresolved $ref`, `unsupported`, …
+    pub fn cause(&self) -> &'static str {
+        match &self.error {
+            Error::Parse { .. } => "cannot read",
+            Error::Invalid { .. } => "invalid",
+            Error::Unsupported { .. } => "unsupported",
+            Error::UnresolvedRef { .. } => "unresolved $ref",
+            Error::Write { .. } | Error::Render { .. } => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.error, self.action)
+    }
+}

@@ -6,7 +6,10 @@
 //! time, and rendering formats the chunks with `prettyplease` on the available cores.
 //! Nothing here touches the disk: [`generate`] returns the files and `xtask` writes them.
 //! Every failure is an [`Error`] naming the JSON pointer or operation at fault; no input
-//! makes the generator panic.
+//! makes the generator panic. A broken corner of an otherwise good document (a `$ref` to
+//! nothing, a schema that contradicts itself) does not stop generation: that schema becomes
+//! `serde_json::Value`, or that operation is left out, and a [`Warning`] says so, unless
+//! [`Options::strict`] asks for the error.
 #![deny(missing_docs)]
 
 mod docs;
@@ -18,7 +21,7 @@ pub mod lower;
 mod names;
 mod render;
 
-pub use error::Error;
+pub use error::{Error, Warning};
 
 /// One generated source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +32,26 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// How to label the output.
-#[derive(Debug, Clone)]
+/// How to label the output, and how to treat a broken corner of the document.
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Where the document came from, as shown in docs and the header (e.g. `spec/api.yaml`).
     pub source: String,
     /// The command that regenerates the output, named in the `@generated` header.
     pub command: String,
+    /// Refuse the document at its first broken corner (a `$ref` to nothing, a schema that
+    /// contradicts itself, a construct without a Rust form) instead of working around it
+    /// with a [`Warning`].
+    pub strict: bool,
+}
+
+/// What [`generate`] made: the files, and the corners of the document it worked around.
+#[derive(Debug, Default)]
+pub struct Generated {
+    /// The files, in the order they were rendered.
+    pub files: Vec<GeneratedFile>,
+    /// One per corner worked around, in document order (empty with [`Options::strict`]).
+    pub warnings: Vec<Warning>,
 }
 
 impl Options {
@@ -52,17 +68,17 @@ impl Options {
 ///
 /// The output is deterministic: the same document gives byte-identical files, and reordering
 /// the document's maps does not reorder them.
-pub fn generate(text: &str, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
+pub fn generate(text: &str, options: &Options) -> Result<Generated, Error> {
     generate_from(load::parse(text)?, options)
 }
 
 /// [`generate`] from a document already loaded (to read more of it first, such as its
 /// servers). The document is dropped as soon as it is lowered, which keeps the memory
 /// peak down on large documents.
-pub fn generate_from(document: load::Document, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
+pub fn generate_from(document: load::Document, options: &Options) -> Result<Generated, Error> {
     let mut collect = render::Collect::default();
-    generate_to(document, options, &mut collect)?;
-    Ok(collect.files)
+    let warnings = generate_to(document, options, &mut collect)?;
+    Ok(Generated { files: collect.files, warnings })
 }
 
 /// Receives the generated files one after another, each in pieces of text, as they are
@@ -78,9 +94,14 @@ pub trait Sink {
 
 /// [`generate_from`], handing the text to `sink` as it is rendered, so that a caller that
 /// writes it to disk never holds a whole file: the memory peak then does not grow with the
-/// largest file. A failing sink stops generation with [`Error::Write`].
-pub fn generate_to(document: load::Document, options: &Options, sink: &mut dyn Sink) -> Result<(), Error> {
-    let api = lower::lower(&document)?;
+/// largest file. A failing sink stops generation with [`Error::Write`]. Returns the
+/// corners of the document that were worked around.
+pub fn generate_to(
+    document: load::Document,
+    options: &Options,
+    sink: &mut dyn Sink,
+) -> Result<Vec<Warning>, Error> {
+    let (api, warnings) = lower::lower_with(&document, options.strict)?;
     drop(document);
     let header = options.header();
     // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
@@ -88,5 +109,5 @@ pub fn generate_to(document: load::Document, options: &Options, sink: &mut dyn S
     for emitter in emit::emitters(&api) {
         render::render(emitter(&api, &options.source), &header, sink)?;
     }
-    Ok(())
+    Ok(warnings)
 }

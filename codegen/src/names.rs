@@ -124,6 +124,10 @@ fn shorten(mut name: String, sep: &str) -> String {
     if name.len() > MAX_LEN {
         let hash = fnv1a(&name);
         name.truncate(MAX_LEN - 9);
+        // A cut just after a word leaves `_`, and `__` before the hash is not snake case.
+        while name.ends_with('_') && !sep.is_empty() {
+            name.pop();
+        }
         name.push_str(&format!("{sep}{:08x}", hash as u32));
     }
     name
@@ -263,6 +267,15 @@ mod tests {
     fn long_camel_names_stay_camel() {
         let v = variant_name(&"very long value ".repeat(8));
         assert!(v.len() <= MAX_LEN && !v.contains('_'), "{v}");
+    }
+
+    #[test]
+    fn long_snake_names_stay_snake() {
+        // Wherever the cut falls, no `__` before the hash (`…_owned_by__30bedc17` was not snake case).
+        for k in 1..4 {
+            let name = snake_name(&format!("{}{}", "x".repeat(k), "_ab".repeat(30)));
+            assert!(name.len() <= MAX_LEN && !name.contains("__"), "{name}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Bad or unsupported documents give an error naming the place, never a panic.
 
+/// Strict: every broken corner is the error (without `strict` see `degrade.rs`).
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    codegen::generate(text, &codegen::Options { source: "t.yaml".into(), command: "test".into() })
+    let options = codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true };
+    codegen::generate(text, &options).map(|g| g.files)
 }
 
 fn err(text: &str) -> String {
@@ -90,4 +92,8 @@ fn not_schema_is_unsupported() {
 fn empty_document_generates() {
     let files = generate(&format!("{HEAD}paths: {{}}\n")).expect("an API with no operations still generates");
     assert!(files.iter().any(|f| f.path == "models.rs"));
+    // Nothing it does not use (rustc would warn about `self` and `Error`).
+    let operations = files.iter().find(|f| f.path == "operations.rs").expect("operations.rs");
+    assert!(operations.contents.contains("use crate::runtime::Client;\n"), "{}", operations.contents);
+    assert!(!operations.contents.contains("Error"), "{}", operations.contents);
 }

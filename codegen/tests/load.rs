@@ -3,11 +3,11 @@
 //! error that says where.
 
 fn options() -> codegen::Options {
-    codegen::Options { source: "t.yaml".into(), command: "test".into() }
+    codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true }
 }
 
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    codegen::generate(text, &options())
+    codegen::generate(text, &options()).map(|g| g.files)
 }
 
 fn err(text: &str) -> String {

@@ -127,11 +127,14 @@ fn count(v: &Value) -> usize {
 }
 
 /// A panic caught inside the loader is an error for the user, but a failure here.
-fn no_internal_panic(
-    result: Result<Vec<codegen::GeneratedFile>, codegen::Error>,
-) -> Result<(), TestCaseError> {
-    if let Err(e) = result {
-        prop_assert!(!e.to_string().contains(codegen::load::INTERNAL), "{e}");
+fn no_internal_panic(result: Result<codegen::Generated, codegen::Error>) -> Result<(), TestCaseError> {
+    match result {
+        Err(e) => prop_assert!(!e.to_string().contains(codegen::load::INTERNAL), "{e}"),
+        Ok(generated) => {
+            for w in &generated.warnings {
+                prop_assert!(!w.to_string().contains(codegen::load::INTERNAL), "{w}");
+            }
+        }
     }
     Ok(())
 }
@@ -149,12 +152,15 @@ proptest! {
             let mut target = at.index(count(&doc).max(1));
             apply(&mut doc, &mut target, m);
         }
-        let options = codegen::Options { source: "fuzz".into(), command: "test".into() };
-        // Both loaders, JSON and YAML. Either outcome is fine; a panic fails the test.
-        let json = serde_json::to_string(&doc).expect("serialises");
-        no_internal_panic(codegen::generate(&json, &options))?;
-        let yaml = serde_yaml::to_string(&doc).expect("serialises");
-        no_internal_panic(codegen::generate(&yaml, &options))?;
+        // Both loaders, JSON and YAML, strict and working around broken corners. Any
+        // outcome is fine; a panic fails the test.
+        for strict in [false, true] {
+            let options = codegen::Options { source: "fuzz".into(), command: "test".into(), strict };
+            let json = serde_json::to_string(&doc).expect("serialises");
+            no_internal_panic(codegen::generate(&json, &options))?;
+            let yaml = serde_yaml::to_string(&doc).expect("serialises");
+            no_internal_panic(codegen::generate(&yaml, &options))?;
+        }
     }
 
     #[test]
@@ -185,13 +191,13 @@ proptest! {
                 _ => text.truncate(pos),
             }
         }
-        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into() };
+        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false };
         no_internal_panic(codegen::generate(&text, &options))?;
     }
 
     #[test]
     fn random_text_never_panics(text in "\\PC{0,200}") {
-        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into() };
+        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false };
         let _ = codegen::generate(&text, &options);
     }
 }

@@ -10,10 +10,13 @@ fn check(fixture: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text =
         std::fs::read_to_string(root.join("fixtures").join(format!("{fixture}.yaml"))).expect("fixture");
-    let options =
-        codegen::Options { source: format!("{fixture}.yaml"), command: "cargo xtask generate".into() };
-    let files = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-    for file in files {
+    let options = codegen::Options {
+        source: format!("{fixture}.yaml"),
+        command: "cargo xtask generate".into(),
+        strict: true,
+    };
+    let generated = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    for file in generated.files {
         let name = format!("{fixture}__{}", file.path.trim_end_matches(".rs").replace('/', "__"));
         insta::assert_snapshot!(name, file.contents);
     }
@@ -47,4 +50,9 @@ fn security_schemes() {
 #[test]
 fn references_everywhere() {
     check("refs");
+}
+
+#[test]
+fn corners_of_openapi() {
+    check("corners");
 }

@@ -32,7 +32,8 @@ pub fn run() -> Result<()> {
         let name = format!("fixture-{stem}");
         let dir = out_root.join(&stem);
         let started = Instant::now();
-        generate_cmd::run(spec, &dir, &name, false)?;
+        // Fixtures are held to the letter: a warning is an error.
+        generate_cmd::run(spec, &dir, &name, false, true)?;
         let manifest = dir.join("Cargo.toml");
         let mut steps: Vec<(&str, Vec<&str>)> = vec![
             ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),

@@ -1,5 +1,6 @@
-//! `cargo xtask generate --spec FILE --out DIR --name CRATE [--stats]`: a standalone client
-//! crate from any OpenAPI 3.0 document. The crate gets its own copy of the hand-written
+//! `cargo xtask generate --spec FILE --out DIR --name CRATE [--stats] [--strict]`: a standalone
+//! client crate from any OpenAPI 3.0 document. Corners of the document that were worked
+//! around are printed as warnings (`--strict` refuses the document at the first instead). The crate gets its own copy of the hand-written
 //! runtime and a `Cargo.toml` whose dependencies are the runtime's, resolved from this
 //! workspace. `--stats` prints one JSON line instead of the summary: the sizes of the
 //! document and of the output, the time taken and the process's peak RSS (Linux only).
@@ -10,9 +11,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-pub fn run(spec: &Path, out: &Path, name: &str, stats: bool) -> Result<()> {
+pub fn run(spec: &Path, out: &Path, name: &str, stats: bool, strict: bool) -> Result<()> {
     let started = std::time::Instant::now();
-    let generated = generate_crate(spec, out, name)?;
+    let generated = generate_crate(spec, out, name, strict)?;
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
     if !stats {
         eprintln!("wrote crate {name} to {} ({} generated files)", out.display(), generated.files);
         return Ok(());
@@ -24,6 +28,7 @@ pub fn run(spec: &Path, out: &Path, name: &str, stats: bool) -> Result<()> {
         "bytes": generated.bytes,
         "secs": started.elapsed().as_secs_f64(),
         "peak_rss_kb": peak_rss_kb(),
+        "warnings": generated.warnings.len(),
     });
     println!("{stats}");
     Ok(())
@@ -37,6 +42,8 @@ pub struct Generated {
     pub files: usize,
     pub lines: usize,
     pub bytes: usize,
+    /// The corners of the document that were worked around.
+    pub warnings: Vec<codegen::Warning>,
 }
 
 /// `VmHWM` of this process, in KiB (`None` where `/proc` does not say).
@@ -47,7 +54,7 @@ fn peak_rss_kb() -> Option<u64> {
 }
 
 /// Writes the crate.
-pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> {
+pub fn generate_crate(spec: &Path, out: &Path, name: &str, strict: bool) -> Result<Generated> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         bail!("crate name {name:?} must be ASCII letters, digits, `-` or `_`");
     }
@@ -56,6 +63,7 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> 
     let options = codegen::Options {
         source: spec.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         command: "cargo xtask generate".to_owned(),
+        strict,
     };
     let generating = || format!("generating from {}", spec.display());
     let document = codegen::load::parse(&text).with_context(generating)?;
@@ -67,7 +75,7 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> 
     let src = out.join("src");
     let generated_dir = src.join("generated");
     let mut sink = write::DiskSink::new(&generated_dir);
-    codegen::generate_to(document, &options, &mut sink).with_context(generating)?;
+    let warnings = codegen::generate_to(document, &options, &mut sink).with_context(generating)?;
     write::remove_orphans(&generated_dir, &sink.written)?;
     let has_queries = sink.written.contains("queries.rs");
 
@@ -87,7 +95,7 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str) -> Result<Generated> 
     write::sync(&src.join("runtime"), &runtime)?;
     fs::write(src.join("lib.rs"), lib_rs(name, &options.source, has_queries))?;
     fs::write(out.join("Cargo.toml"), cargo_toml(&root, name)?)?;
-    Ok(Generated { doc_bytes, files: sink.written.len(), lines: sink.lines, bytes: sink.bytes })
+    Ok(Generated { doc_bytes, files: sink.written.len(), lines: sink.lines, bytes: sink.bytes, warnings })
 }
 
 /// `runtime/defaults.rs` for another API: its first server as the base URL, environment

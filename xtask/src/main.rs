@@ -23,9 +23,9 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
-  cargo xtask generate --spec FILE --out DIR --name CRATE [--stats]
+  cargo xtask generate --spec FILE --out DIR --name CRATE [--stats] [--strict]
   cargo xtask fixtures
-  cargo xtask sweep DIR [--generate-only] [--limit N]
+  cargo xtask sweep DIR [--generate-only] [--limit N] [--every N] [--strict]
   cargo xtask bench [--smoke]";
 
 fn main() -> std::process::ExitCode {
@@ -54,10 +54,12 @@ fn run(args: Vec<String>) -> Result<()> {
             let mut out = None;
             let mut name = None;
             let mut stats = false;
+            let mut strict = false;
             let mut it = rest.iter();
             while let Some(flag) = it.next() {
-                if flag == "--stats" {
-                    stats = true;
+                if flag == "--stats" || flag == "--strict" {
+                    stats |= flag == "--stats";
+                    strict |= flag == "--strict";
                     continue;
                 }
                 let value = it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
@@ -69,7 +71,7 @@ fn run(args: Vec<String>) -> Result<()> {
                 }
             }
             match (spec, out, name) {
-                (Some(spec), Some(out), Some(name)) => generate_cmd::run(&spec, &out, &name, stats),
+                (Some(spec), Some(out), Some(name)) => generate_cmd::run(&spec, &out, &name, stats, strict),
                 _ => bail!("generate needs --spec, --out and --name\n{USAGE}"),
             }
         }
@@ -82,23 +84,26 @@ fn run(args: Vec<String>) -> Result<()> {
         "sweep" => {
             let mut dir = None;
             let mut generate_only = false;
+            let mut strict = false;
             let mut limit = None;
+            let mut every = 1;
             let mut it = rest.iter();
+            let number = |flag: &str, value: Option<&String>| -> Result<usize> {
+                let n = value.ok_or_else(|| anyhow::anyhow!("{flag} needs a number"))?;
+                n.parse().map_err(|_| anyhow::anyhow!("{flag} needs a number, not {n:?}"))
+            };
             while let Some(arg) = it.next() {
                 match arg.as_str() {
                     "--generate-only" => generate_only = true,
-                    "--limit" => {
-                        let n = it.next().ok_or_else(|| anyhow::anyhow!("--limit needs a number"))?;
-                        limit = Some(
-                            n.parse().map_err(|_| anyhow::anyhow!("--limit needs a number, not {n:?}"))?,
-                        );
-                    }
+                    "--strict" => strict = true,
+                    "--limit" => limit = Some(number(arg, it.next())?),
+                    "--every" => every = number(arg, it.next())?.max(1),
                     other if dir.is_none() && !other.starts_with("--") => dir = Some(PathBuf::from(other)),
                     other => bail!("unexpected argument {other:?}\n{USAGE}"),
                 }
             }
             let dir = dir.ok_or_else(|| anyhow::anyhow!("sweep needs a folder\n{USAGE}"))?;
-            sweep_cmd::run(&sweep_cmd::Options { dir, generate_only, limit })
+            sweep_cmd::run(&sweep_cmd::Options { dir, generate_only, limit, every, strict })
         }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

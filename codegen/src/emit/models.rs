@@ -79,14 +79,25 @@ fn uses_runtime(api: &Api) -> bool {
         match t {
             TypeRef::Timestamp | TypeRef::DateTime | TypeRef::Date => true,
             TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => time(inner),
-            _ => false,
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Json
+            | TypeRef::JsonObject
+            | TypeRef::Named(_)
+            | TypeRef::Bytes => false,
         }
     }
     api.types.values().any(|def| match def {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
         TypeDef::Struct(d) => d.fields.iter().any(|f| time(&f.ty)) || d.additional.as_ref().is_some_and(time),
         TypeDef::Alias(d) => time(&d.target),
-        TypeDef::Union(d) => d.discriminator.is_some() || d.variants.iter().any(|(_, t)| time(t)),
+        TypeDef::Union(d) => {
+            d.discriminator.is_some() || d.query_value || d.variants.iter().any(|(_, t)| time(t))
+        }
         TypeDef::Responses(d) => {
             d.variants.iter().any(|v| matches!(&v.body, Some(SuccessBody::Json(t)) if time(t)))
         }
@@ -358,6 +369,22 @@ fn emit_union(def: &UnionDef) -> TokenStream {
         }
     };
     let how = crate::docs::own(&how);
+    // A union of scalars taken by a parameter: sent as the variant's own text.
+    let query_value = def.query_value.then(|| {
+        let arms = def.variants.iter().map(|(v, _)| {
+            let v = ident(v);
+            quote!(Self::#v(value) => runtime::QueryValue::to_query_value(value),)
+        });
+        quote! {
+            impl runtime::QueryValue for #name {
+                fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #doc
         ///
@@ -366,6 +393,8 @@ fn emit_union(def: &UnionDef) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
+
+        #query_value
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

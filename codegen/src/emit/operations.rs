@@ -5,8 +5,8 @@
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
 use crate::ir::{
-    Api, AuthScheme, BodyKind, Operation, PageImpl, ParamLocation, PartKind, PathStyle, Response,
-    SuccessBody, TypeDef, TypeRef,
+    Api, AuthScheme, BodyKind, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
+    PathSegment, PathShape, PathStyle, Response, SuccessBody, TypeDef, TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -46,16 +46,29 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         let q = queries.iter().map(|n| ident(n));
         quote!(use super::queries::{#(#q),*};)
     });
-    let needs_query_value = api.operations.iter().any(|op| !op.path_params.is_empty());
+    let needs_query_value = api
+        .operations
+        .iter()
+        .any(|op| op.path_params.iter().any(|p| matches!(p.shape, PathShape::Scalar | PathShape::Array)));
     let query_value = needs_query_value.then(|| {
         quote!(
             use runtime::QueryValue as _;
         )
     });
+    // Without operations, the file is an empty `impl Client` and needs nothing else.
+    let runtime_use = if api.operations.is_empty() {
+        quote!(
+            use crate::runtime::Client;
+        )
+    } else {
+        quote!(
+            use crate::runtime::{self, Client, Error};
+        )
+    };
     let head = quote! {
         //! The API's operations, as methods on [`Client`](crate::Client).
 
-        use crate::runtime::{self, Client, Error};
+        #runtime_use
         #query_value
         #uses
         #query_uses
@@ -101,7 +114,7 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
     for p in &op.path_params {
         let name = ident(&p.name);
         let t = match &p.ty {
-            t if p.array => {
+            t if p.shape == PathShape::Array => {
                 let t = ty(t);
                 quote!(&[#t])
             }
@@ -124,7 +137,8 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
         let bt = match body.kind {
             BodyKind::Text => quote!(str),
             BodyKind::Bytes => quote!([u8]),
-            _ => ty(&body.ty),
+            BodyKind::MultipartParts => quote!(runtime::Multipart),
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart(_) => ty(&body.ty),
         };
         decl.push(quote!(body: &#bt));
         names.push(quote!(body));
@@ -176,7 +190,9 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
          # Errors\n\n\
          Fails with [`Error`] when the request cannot be sent, the API answers with an \
          error status (after the client's retries), or the response does not decode.",
-        op.http_method, op.path, op.id
+        op.http_method.as_str(),
+        op.path.raw,
+        op.id
     ));
     let error_doc = (!op.error_bodies.is_empty()).then(|| {
         let lines: Vec<String> = op
@@ -278,7 +294,7 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
 fn emit_request_fn(op: &Operation) -> TokenStream {
     let build = request_fn_name(op);
     let (decl, _) = args(op);
-    let http = ident(&op.http_method);
+    let http = ident(op.http_method.as_str());
     let id = &op.id;
     let (mut setup, path) = path_expr(op);
     if op.query.as_ref().is_some_and(|q| q.has_rules()) {
@@ -335,6 +351,7 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
                 }
                 quote!(#request.multipart_body(form))
             }
+            BodyKind::MultipartParts => quote!(#request.multipart_body(body.clone())),
             BodyKind::Text => quote!(#request.raw_body(#media, body.to_owned())),
             BodyKind::Bytes => quote!(#request.raw_body(#media, body.to_vec())),
         };
@@ -376,48 +393,82 @@ fn scheme_tokens(scheme: &AuthScheme) -> TokenStream {
 /// The request path with every `{param}` replaced by its percent-encoded value, and the
 /// statements that check and encode those values first.
 fn path_expr(op: &Operation) -> (Vec<TokenStream>, TokenStream) {
+    let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
     if op.path_params.is_empty() {
-        let path = &op.path;
+        let path = &op.path.raw;
         return (Vec::new(), quote!(#path.to_owned()));
     }
     let mut setup = Vec::new();
     let mut template = String::new();
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else { break };
-        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        let wire = &rest[start + 1..start + len];
-        if let Some(p) = op.path_params.iter().find(|p| p.wire == wire) {
-            let name = ident(&p.name);
-            let segment = ident(&format!("{}_segment", p.name));
-            let (id, wire) = (op.id.as_str(), p.wire.as_str());
-            let (prefix, sep) = match (p.style, p.explode) {
-                (PathStyle::Simple, _) => (String::new(), ",".to_owned()),
-                (PathStyle::Label, false) => (".".to_owned(), ",".to_owned()),
-                (PathStyle::Label, true) => (".".to_owned(), ".".to_owned()),
-                (PathStyle::Matrix, false) => (format!(";{wire}="), ",".to_owned()),
-                (PathStyle::Matrix, true) => (format!(";{wire}="), format!(";{wire}=")),
-            };
-            let value = if p.array {
-                quote! {
-                    #name
-                        .iter()
-                        .map(|value| runtime::path_param(#id, #wire, &value.to_query_value()))
-                        .collect::<Result<Vec<_>, _>>()?
-                        .join(#sep)
-                }
-            } else {
-                quote!(runtime::path_param(#id, #wire, &#name.to_query_value())?)
-            };
+    // A parameter the template names twice is encoded once.
+    let mut encoded = std::collections::BTreeSet::new();
+    for piece in &op.path.segments {
+        let wire = match piece {
+            PathSegment::Literal(text) => {
+                template.push_str(&escape(text));
+                continue;
+            }
+            PathSegment::Param(wire) => wire,
+        };
+        let Some(p) = op.path_params.iter().find(|p| &p.wire == wire) else { continue };
+        let name = ident(&p.name);
+        let segment = ident(&format!("{}_segment", p.name));
+        let (id, wire) = (op.id.as_str(), p.wire.as_str());
+        let (prefix, sep) = match (p.style, p.explode) {
+            (PathStyle::Simple, _) => (String::new(), ",".to_owned()),
+            (PathStyle::Label, false) => (".".to_owned(), ",".to_owned()),
+            (PathStyle::Label, true) => (".".to_owned(), ".".to_owned()),
+            (PathStyle::Matrix, false) => (format!(";{wire}="), ",".to_owned()),
+            // An exploded object names its own members: `;a=1;b=2`.
+            (PathStyle::Matrix, true) if p.shape == PathShape::Object => (";".to_owned(), ";".to_owned()),
+            (PathStyle::Matrix, true) => (format!(";{wire}="), format!(";{wire}=")),
+        };
+        let value = match p.shape {
+            PathShape::Array => quote! {
+                #name
+                    .iter()
+                    .map(|value| runtime::path_param(#id, #wire, &value.to_query_value()))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join(#sep)
+            },
+            PathShape::Scalar => quote!(runtime::path_param(#id, #wire, &#name.to_query_value())?),
+            PathShape::Json => {
+                // Copy scalars are taken by value, everything else by reference.
+                let arg = if is_copy_scalar(&p.ty) { quote!(&#name) } else { quote!(#name) };
+                quote!(runtime::path_param(#id, #wire, &serde_json::to_string(#arg).unwrap_or_default())?)
+            }
+            PathShape::Object => object_segment(&name, p.explode, &sep),
+        };
+        if encoded.insert(p.name.as_str()) {
             setup.push(quote!(let #segment = #value;));
-            // Named in the format string: `{id_segment}`, after the style's prefix.
-            template.push_str(&prefix.replace('{', "{{").replace('}', "}}"));
-            template.push_str(&format!("{{{segment}}}"));
         }
-        rest = &rest[start + len + 1..];
+        // Named in the format string: `{id_segment}`, after the style's prefix.
+        template.push_str(&escape(&prefix));
+        template.push_str(&format!("{{{segment}}}"));
     }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     (setup, quote!(format!(#template)))
+}
+
+/// An object-valued path parameter's members, flattened by the runtime's query encoder
+/// (which leaves the sub-delimiters `,;=` as they are and encodes `/`): `key,value,…`, or
+/// exploded `key=value` joined by the style's separator. A value that is not an object
+/// (an untyped parameter given a scalar) is written as it is.
+fn object_segment(name: &proc_macro2::Ident, explode: bool, sep: &str) -> TokenStream {
+    let (style, pair) = if explode {
+        (quote!(runtime::ObjectStyle::FormExploded), "=")
+    } else {
+        (quote!(runtime::ObjectStyle::Form), ",")
+    };
+    let sep = if explode { sep } else { "," };
+    let member = format!("{{key}}{pair}{{value}}");
+    quote! {{
+        let mut flat = runtime::Query::new();
+        flat.push_object("", #name, #style);
+        flat.pairs()
+            .map(|(key, value)| if key.is_empty() { value.to_owned() } else { format!(#member) })
+            .collect::<Vec<_>>()
+            .join(#sep)
+    }}
 }
 
 fn emit_page(page: &PageImpl) -> TokenStream {
@@ -460,54 +511,60 @@ fn emit_page(page: &PageImpl) -> TokenStream {
 }
 
 /// Borrowing walk to the item array: `&[Item]`.
-fn items_ref_expr(chain: &[(String, u8)]) -> TokenStream {
+fn items_ref_expr(chain: &[FieldStep]) -> TokenStream {
     let mut expr = quote!(self);
     let mut is_option = false;
-    for (field, depth) in chain {
-        let f = ident(field);
-        let flatten = (*depth == 2).then(|| quote!(.and_then(Option::as_ref)));
-        expr = match (is_option, depth) {
-            (false, 0) => quote!(#expr.#f),
-            (false, _) => quote!(#expr.#f.as_ref() #flatten),
-            (true, 0) => quote!(#expr.map(|v| &v.#f)),
-            (true, _) => quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten),
+    for step in chain {
+        let f = ident(&step.field);
+        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
+        expr = match (is_option, step.optionality) {
+            (false, Optionality::Required) => quote!(#expr.#f),
+            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
+            (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
+            (true, Optionality::Optional | Optionality::Nullable) => {
+                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
+            }
         };
-        is_option |= *depth > 0;
+        is_option |= step.optionality != Optionality::Required;
     }
     if is_option { quote!(#expr.map_or(&[], |items| items.as_slice())) } else { quote!(&#expr) }
 }
 
 /// Borrowing walk to the next-page URL: `Option<&str>`.
-fn next_url_expr(chain: &[(String, u8)]) -> TokenStream {
+fn next_url_expr(chain: &[FieldStep]) -> TokenStream {
     let mut expr = quote!(self);
     let mut is_option = false;
-    for (field, depth) in chain {
-        let f = ident(field);
-        let flatten = (*depth == 2).then(|| quote!(.and_then(Option::as_ref)));
-        expr = match (is_option, depth) {
-            (false, 0) => quote!(#expr.#f),
-            (false, _) => quote!(#expr.#f.as_ref() #flatten),
-            (true, 0) => quote!(#expr.map(|v| &v.#f)),
-            (true, _) => quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten),
+    for step in chain {
+        let f = ident(&step.field);
+        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
+        expr = match (is_option, step.optionality) {
+            (false, Optionality::Required) => quote!(#expr.#f),
+            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
+            (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
+            (true, Optionality::Optional | Optionality::Nullable) => {
+                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
+            }
         };
-        is_option |= *depth > 0;
+        is_option |= step.optionality != Optionality::Required;
     }
     if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
 }
 
 /// Consuming walk to the item array: `Vec<Item>`.
-fn items_expr(chain: &[(String, u8)]) -> TokenStream {
+fn items_expr(chain: &[FieldStep]) -> TokenStream {
     let mut expr = quote!(self);
     let mut is_option = false;
-    for (field, depth) in chain {
-        let f = ident(field);
-        let flatten = (*depth == 2).then(|| quote!(.flatten()));
-        expr = match (is_option, depth) {
+    for step in chain {
+        let f = ident(&step.field);
+        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.flatten()));
+        expr = match (is_option, step.optionality) {
             (false, _) => quote!(#expr.#f #flatten),
-            (true, 0) => quote!(#expr.map(|v| v.#f)),
-            (true, _) => quote!(#expr.and_then(|v| v.#f) #flatten),
+            (true, Optionality::Required) => quote!(#expr.map(|v| v.#f)),
+            (true, Optionality::Optional | Optionality::Nullable) => {
+                quote!(#expr.and_then(|v| v.#f) #flatten)
+            }
         };
-        is_option |= *depth > 0;
+        is_option |= step.optionality != Optionality::Required;
     }
     if is_option { quote!(#expr.unwrap_or_default()) } else { expr }
 }

@@ -2,7 +2,7 @@
 
 use super::types::{collect_names, doc_or, ident, ty, use_models};
 use super::{Chunk, EmittedFile};
-use crate::ir::{Api, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
+use crate::ir::{Api, Bounds, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -50,8 +50,14 @@ fn field_ty(p: &QueryParam) -> TokenStream {
     match &p.encoding {
         QueryEncoding::Exploded | QueryEncoding::Joined(_) => quote!(Vec<#elem>),
         QueryEncoding::Sort(_) => quote!(Vec<runtime::SortKey<#elem>>),
-        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) if p.required => elem,
-        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) => quote!(Option<#elem>),
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) | QueryEncoding::Json
+            if p.required =>
+        {
+            elem
+        }
+        QueryEncoding::Single | QueryEncoding::Flag | QueryEncoding::Object(_) | QueryEncoding::Json => {
+            quote!(Option<#elem>)
+        }
     }
 }
 
@@ -64,7 +70,8 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
     let method = &op.method;
     let doc = crate::docs::own(&format!(
         "Query parameters of [`Client::{method}`](crate::Client::{method}) (`{} {}`).",
-        op.http_method, op.path
+        op.http_method.as_str(),
+        op.path.raw
     ));
     let has_required = q.params.iter().any(|p| p.required);
     let default = (!has_required).then(|| quote!(Default,));
@@ -138,39 +145,62 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
         }
     };
 
-    let pushes = q.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
-        let fname = ident(&p.name);
-        let wire = &p.wire;
-        match (&p.encoding, p.required) {
-            (QueryEncoding::Object(style), required) => {
-                let style = match style {
-                    ObjectStyle::FormExploded => quote!(runtime::ObjectStyle::FormExploded),
-                    ObjectStyle::Form => quote!(runtime::ObjectStyle::Form),
-                    ObjectStyle::DeepObject => quote!(runtime::ObjectStyle::DeepObject),
-                };
-                if required {
-                    quote!(query.push_object(#wire, &self.#fname, #style);)
-                } else {
-                    quote!(if let Some(value) = &self.#fname { query.push_object(#wire, value, #style); })
+    let pushes: Vec<TokenStream> = q
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .map(|p| {
+            let fname = ident(&p.name);
+            let wire = &p.wire;
+            match (&p.encoding, p.required) {
+                (QueryEncoding::Object(style), required) => {
+                    let style = match style {
+                        ObjectStyle::FormExploded => quote!(runtime::ObjectStyle::FormExploded),
+                        ObjectStyle::Form => quote!(runtime::ObjectStyle::Form),
+                        ObjectStyle::DeepObject => quote!(runtime::ObjectStyle::DeepObject),
+                    };
+                    if required {
+                        quote!(query.push_object(#wire, &self.#fname, #style);)
+                    } else {
+                        quote!(if let Some(value) = &self.#fname { query.push_object(#wire, value, #style); })
+                    }
+                }
+                (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
+                (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
+                (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
+                (QueryEncoding::Single, required) => {
+                    let push = if p.allow_reserved { quote!(push_reserved) } else { quote!(push) };
+                    if required {
+                        quote!(query.#push(#wire, &self.#fname);)
+                    } else {
+                        quote!(if let Some(value) = &self.#fname { query.#push(#wire, value); })
+                    }
+                }
+                (QueryEncoding::Json, true) => {
+                    quote!(query.push(#wire, &serde_json::to_string(&self.#fname).unwrap_or_default());)
+                }
+                (QueryEncoding::Json, false) => quote! {
+                    if let Some(value) = &self.#fname {
+                        query.push(#wire, &serde_json::to_string(value).unwrap_or_default());
+                    }
+                },
+                (QueryEncoding::Flag, true) => quote!(query.push_flag(#wire, self.#fname);),
+                (QueryEncoding::Flag, false) => {
+                    quote!(if let Some(value) = self.#fname { query.push_flag(#wire, value); })
                 }
             }
-            (QueryEncoding::Exploded, _) => quote!(query.push_exploded(#wire, &self.#fname);),
-            (QueryEncoding::Joined(sep), _) => quote!(query.push_joined(#wire, &self.#fname, #sep);),
-            (QueryEncoding::Sort(_), _) => quote!(query.push_joined(#wire, &self.#fname, ',');),
-            (QueryEncoding::Single, required) => {
-                let push = if p.allow_reserved { quote!(push_reserved) } else { quote!(push) };
-                if required {
-                    quote!(query.#push(#wire, &self.#fname);)
-                } else {
-                    quote!(if let Some(value) = &self.#fname { query.#push(#wire, value); })
-                }
-            }
-            (QueryEncoding::Flag, true) => quote!(query.push_flag(#wire, self.#fname);),
-            (QueryEncoding::Flag, false) => {
-                quote!(if let Some(value) = self.#fname { query.push_flag(#wire, value); })
-            }
+        })
+        .collect();
+    // Headers and cookies only: no query pairs (and no binding clippy would call needless).
+    let to_query = if pushes.is_empty() {
+        quote!(runtime::Query::new())
+    } else {
+        quote! {
+            let mut query = runtime::Query::new();
+            #(#pushes)*
+            query
         }
-    });
+    };
 
     let ranges = range_setters(q);
     let validate = validate_fn(op, q);
@@ -196,9 +226,7 @@ fn emit_query(op: &Operation, q: &QueryType) -> TokenStream {
 
             /// The query pairs this value sends, in the order the document lists the parameters.
             pub fn to_query(&self) -> runtime::Query {
-                let mut query = runtime::Query::new();
-                #(#pushes)*
-                query
+                #to_query
             }
         }
     }
@@ -219,6 +247,7 @@ fn param_doc(p: &QueryParam) -> TokenStream {
         }
         QueryEncoding::Object(ObjectStyle::Form) => format!("Sent as `{wire}=member,value,member,value`."),
         QueryEncoding::Object(ObjectStyle::DeepObject) => format!("Sent as `{wire}[member]=value` pairs."),
+        QueryEncoding::Json => format!("Sent as the value's JSON text: `{wire}={{…}}`."),
     };
     let how = match p.location {
         ParamLocation::Query => how,
@@ -285,12 +314,15 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
     if !q.has_rules() {
         return None;
     }
-    let id = &op.id;
+    // Both go into `format!` strings: braces in them (an operationId derived from a path such as
+    // `/delta(token='{token}')`) are text, not arguments.
+    let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
+    let id = escape(&op.id);
     let mut checks = Vec::new();
     for p in &q.params {
         let name = ident(&p.name);
-        let wire = &p.wire;
-        let (min, max) = p.bounds;
+        let wire = escape(&p.wire);
+        let Bounds { min, max } = p.bounds;
         // One statement per bound, as a let chain, so clippy finds nothing to collapse.
         let bind = if p.required { quote!(let value = self.#name;) } else { TokenStream::new() };
         let guard = |cmp: TokenStream| {
@@ -338,7 +370,8 @@ fn validate_fn(op: &Operation, q: &QueryType) -> Option<TokenStream> {
             .iter()
             .filter_map(|f| q.params.iter().find(|p| &p.name == f).map(|p| format!("`{}`", p.wire)))
             .collect();
-        let msg = format!("{id} needs at least one of {}; set one of them on the query", wires.join(", "));
+        let msg =
+            format!("{} needs at least one of {}; set one of them on the query", op.id, wires.join(", "));
         checks.push(quote! {
             if #(#unset)&&* {
                 return Err(runtime::Error::invalid_request(#msg));
@@ -372,6 +405,7 @@ fn headers_fn(q: &QueryType) -> Option<TokenStream> {
         let method = if p.location == ParamLocation::Header { quote!(header) } else { quote!(cookie) };
         let render = match &p.encoding {
             QueryEncoding::Flag => quote!(if value { "1" } else { "0" }),
+            QueryEncoding::Json => quote!(&serde_json::to_string(value).unwrap_or_default()),
             _ => quote!(value),
         };
         if is_list(p) {

@@ -165,6 +165,26 @@ impl Document {
         self.read_narrowed(part, pointer, Self::narrow_operation_part)
     }
 
+    /// The part a local reference (`#/any/json/pointer`) points at, wherever it is in the
+    /// document: `None` when it is not a local reference or points at nothing. The fragment
+    /// may be percent-encoded (`#/paths/~1a%7Bb%7D`), as URIs allow.
+    pub fn resolve(&self, reference: &str) -> Option<Part> {
+        let fragment = reference.strip_prefix('#')?;
+        let fragment = percent_decode(fragment)?;
+        let mut node = self.tree.root();
+        if fragment.is_empty() {
+            return Some(Part(node));
+        }
+        for token in fragment.strip_prefix('/')?.split('/') {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            node = match self.tree.items(node) {
+                Some(items) => *items.get(token.parse::<usize>().ok()?)?,
+                None => self.tree.get(node, &token)?,
+            };
+        }
+        Some(Part(node))
+    }
+
     /// The `$ref` of a part that is a reference object.
     pub fn reference(&self, part: Part) -> Option<&str> {
         self.tree.reference(part.0)
@@ -350,4 +370,28 @@ fn to_pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
+}
+
+/// `%XX` escapes decoded; `None` when they do not make UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }

@@ -1,36 +1,70 @@
 //! Lowering: a loaded [`Document`] into the IR, with every name resolved.
 
+mod all_of;
 mod cycles;
 mod operation;
+mod refs;
 mod schema;
 
-use crate::error::{Error, ptr};
-use crate::ir::{Api, TypeDef};
+use crate::error::{Error, Warning, ptr};
+use crate::ir::{AliasDef, Api, TypeDef, TypeRef};
 use crate::load::{Document, Part};
 use crate::names::{self, Scope};
-use openapiv3::{ReferenceOr, Schema};
 use std::collections::BTreeMap;
 
-/// Method names of the runtime's `Client`: generated methods must not collide with them.
+/// Every method and associated item of the runtime's `Client` (`generated-client/src/runtime/`),
+/// in snake case, plus the trait methods it implements: a generated method with one of these
+/// names would clash with it (E0592) or shadow it, so an operation named like one gets `_op`
+/// appended. `codegen/tests/reserved.rs` parses the runtime with `syn` and fails when an item
+/// is missing here.
 pub const RESERVED_METHODS: &[&str] = &[
-    "builder", "from_env", "execute", "paginate", "resume", "clone", "fmt", "base_url", "new", "config",
-    "send", "request",
+    "base_url",
+    "builder",
+    "clone",
+    "config",
+    "decode",
+    "drift_summary",
+    "execute",
+    "execute_bytes",
+    "execute_decoded",
+    "execute_empty",
+    "execute_raw",
+    "execute_text",
+    "fmt",
+    "from_env",
+    "from_inner",
+    "new",
+    "paginate",
+    "prepare",
+    "redact",
+    "request",
+    "resolve",
+    "resume",
+    "send",
+    "send_once",
 ];
 
-/// Lowers a loaded document into the IR.
+/// Lowers a loaded document into the IR, refusing it at its first broken corner.
 pub fn lower(api: &Document) -> Result<Api, Error> {
-    let mut cx = Lowerer::new(api);
+    lower_with(api, true).map(|(api, _)| api)
+}
+
+/// Lowers a loaded document into the IR. Unless `strict`, a broken schema becomes
+/// `serde_json::Value` and a broken operation is left out, each with a [`Warning`].
+pub fn lower_with(api: &Document, strict: bool) -> Result<(Api, Vec<Warning>), Error> {
+    let mut cx = Lowerer::new(api, strict);
     cx.lower_components()?;
     let (operations, pages) = operation::lower_operations(&mut cx)?;
     cycles::box_cycles(&mut cx.types);
-    Ok(Api {
+    let lowered = Api {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         description: api.info.description.clone(),
         types: cx.types,
         operations,
         pages,
-    })
+    };
+    Ok((lowered, cx.warnings))
 }
 
 /// State shared by the lowering passes.
@@ -41,12 +75,21 @@ pub(crate) struct Lowerer<'a> {
     pub scope: Scope,
     /// Component schema key → Rust type name.
     pub component_names: BTreeMap<String, String>,
+    /// `$ref`s to schemas outside `components/schemas` (`#/paths/…`, `#/components/schemas/X/properties/y`)
+    /// → the Rust type made for them, named from where they stand.
+    pub pointer_names: BTreeMap<String, String>,
+    /// `#` + pointer of each inline schema given a named type → that type, so that a `$ref`
+    /// met later to the same place takes it.
+    pub inline_names: BTreeMap<String, String>,
     /// Nesting depth of inline schemas being lowered.
     pub depth: usize,
+    /// Refuse instead of working around (see [`lower_with`]).
+    pub strict: bool,
+    pub warnings: Vec<Warning>,
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(api: &'a Document) -> Self {
+    fn new(api: &'a Document, strict: bool) -> Self {
         let mut scope = Scope::default();
         let mut component_names = BTreeMap::new();
         // Sorted, so that which of two colliding names gets the suffix never depends on spec order.
@@ -56,7 +99,27 @@ impl<'a> Lowerer<'a> {
             let name = scope.claim(names::type_name(key));
             component_names.insert(key.clone(), name);
         }
-        Lowerer { api, types: BTreeMap::new(), scope, component_names, depth: 0 }
+        Lowerer {
+            api,
+            types: BTreeMap::new(),
+            scope,
+            component_names,
+            pointer_names: BTreeMap::new(),
+            inline_names: BTreeMap::new(),
+            depth: 0,
+            strict,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The error itself when strict; otherwise `Ok(())` and a warning that `action` was taken.
+    pub fn degrade(&mut self, error: Error, action: impl Into<String>) -> Result<(), Error> {
+        // A failing sink or renderer is never the document's fault.
+        if self.strict || matches!(error, Error::Write { .. } | Error::Render { .. }) {
+            return Err(error);
+        }
+        self.warnings.push(Warning { error, action: action.into() });
+        Ok(())
     }
 
     fn lower_components(&mut self) -> Result<(), Error> {
@@ -67,65 +130,16 @@ impl<'a> Lowerer<'a> {
             let name = self.component_names.get(key).cloned().unwrap_or_else(|| names::type_name(key));
             let pointer = ptr("/components/schemas", &[key]);
             // One component read at a time, dropped once lowered.
-            let schema = api.read_schema(*part, &pointer)?;
-            schema::lower_named(self, &name, &schema, &pointer)?;
+            let lowered = api
+                .read_schema(*part, &pointer)
+                .and_then(|schema| schema::lower_named(self, &name, &schema, &pointer));
+            if let Err(error) = lowered {
+                self.degrade(error, format!("{name} is `serde_json::Value`"))?;
+                let def = AliasDef { name: name.clone(), doc: None, target: TypeRef::Json };
+                self.types.insert(name, TypeDef::Alias(def));
+            }
         }
         Ok(())
-    }
-
-    /// Resolves `#/components/schemas/X` to `(key, schema)`, reading the schema.
-    pub fn resolve_schema(&self, reference: &str, pointer: &str) -> Result<(&'a String, Schema), Error> {
-        let (key, part) = self.resolve_schema_part(reference, pointer)?;
-        match self.api.read_schema(part, &ptr("/components/schemas", &[key]))? {
-            ReferenceOr::Item(schema) => Ok((key, schema)),
-            ReferenceOr::Reference { reference } => {
-                Err(Error::UnresolvedRef { pointer: pointer.to_owned(), reference })
-            }
-        }
-    }
-
-    /// Resolves `#/components/schemas/X` to the key and the unread schema it ends at.
-    fn resolve_schema_part(&self, reference: &str, pointer: &str) -> Result<(&'a String, Part), Error> {
-        let unresolved =
-            || Error::UnresolvedRef { pointer: pointer.to_owned(), reference: reference.to_owned() };
-        let Some(key) = reference.strip_prefix("#/components/schemas/") else {
-            return Err(if reference.starts_with('#') {
-                Error::unsupported(
-                    pointer,
-                    format!(
-                        "$ref {reference:?}: only references to #/components/schemas/… are supported for schemas"
-                    ),
-                )
-            } else {
-                Error::unsupported(pointer, format!("external $ref {reference:?}: bundle the document first"))
-            });
-        };
-        let schemas = &self.api.components.schemas;
-        let (mut key, mut part) = schemas.get_key_value(&unescape(key)).ok_or_else(unresolved)?;
-        // Follow chains of references (`A: {$ref: B}`), refusing loops.
-        let mut hops = 0;
-        while let Some(reference) = self.api.reference(*part) {
-            hops += 1;
-            if hops > 32 {
-                return Err(Error::invalid(pointer, format!("$ref chain through {reference:?} never ends")));
-            }
-            let next =
-                reference.strip_prefix("#/components/schemas/").map(unescape).ok_or_else(unresolved)?;
-            (key, part) = schemas.get_key_value(&next).ok_or_else(unresolved)?;
-        }
-        Ok((key, *part))
-    }
-
-    /// Rust name of the component schema a `$ref` points at.
-    pub fn ref_name(&self, reference: &str, pointer: &str) -> Result<String, Error> {
-        let (key, _) = self.resolve_schema_part(reference, pointer)?;
-        let direct = reference.strip_prefix("#/components/schemas/").map(unescape).unwrap_or_default();
-        // A reference names the schema it points at directly, even when that one is an alias.
-        let key = if self.component_names.contains_key(&direct) { &direct } else { key };
-        self.component_names.get(key).cloned().ok_or_else(|| Error::UnresolvedRef {
-            pointer: pointer.to_owned(),
-            reference: reference.to_owned(),
-        })
     }
 }
 

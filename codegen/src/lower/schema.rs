@@ -1,6 +1,7 @@
 //! Schemas to types: named types for components and inline objects, `TypeRef`s for uses.
 
 use super::Lowerer;
+use super::all_of::{merge_all_of, object_like, typed_members};
 use crate::error::{Error, ptr};
 use crate::ir::{
     AliasDef, Discriminator, EnumDef, Field, IntEnumDef, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef,
@@ -14,7 +15,7 @@ use openapiv3::{
 };
 
 /// How deep inline schemas may nest.
-const MAX_DEPTH: usize = 40;
+pub(crate) const MAX_DEPTH: usize = 40;
 
 /// Our custom format for zone-less UTC timestamps (`2013-11-18T11:20:24`).
 pub const NAIVE_DATE_TIME: &str = "naive-date-time";
@@ -38,7 +39,7 @@ pub(crate) fn lower_named(
     let doc = doc_of(schema);
     let def = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-            TypeDef::Enum(enum_def(name, doc, &s.enumeration, pointer)?)
+            TypeDef::Enum(enum_def(name, doc, &s.enumeration))
         }
         SchemaKind::Type(Type::String(s)) if matches!(s.format, VariantOrUnknownOrEmpty::Empty) => {
             TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc })
@@ -68,6 +69,14 @@ pub(crate) fn lower_named(
             // One real member among annotations (`description`, `nullable`): it is that member.
             let only = typed_members(all_of).into_iter().next().cloned();
             match only {
+                Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
+                None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
+            }
+        }
+        SchemaKind::AllOf { all_of } if !all_of.iter().any(|m| object_like(cx, m)) => {
+            // Scalars constrained by several members (`allOf: [{$ref: Id}, {type: string}]`):
+            // the value has the first member's type.
+            match typed_members(all_of).into_iter().next().cloned() {
                 Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
                 None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
             }
@@ -108,7 +117,7 @@ pub(crate) fn type_of(
     pointer: &str,
 ) -> Result<TypeRef, Error> {
     let schema = match schema {
-        ReferenceOr::Reference { reference } => return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?)),
+        ReferenceOr::Reference { reference } => return cx.ref_type(reference, pointer),
         ReferenceOr::Item(schema) => schema,
     };
     // `allOf: [{$ref: X}]` (or `oneOf`/`anyOf` with one member) is the usual way to give a
@@ -118,7 +127,7 @@ pub(crate) fn type_of(
     | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind
         && let [ReferenceOr::Reference { reference }] = parts.as_slice()
     {
-        return Ok(TypeRef::Named(cx.ref_name(reference, pointer)?));
+        return cx.ref_type(reference, pointer);
     }
     let needs_name = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
@@ -148,11 +157,23 @@ pub(crate) fn type_of(
                 ),
             ));
         }
+        // A `$ref` elsewhere may point at this very schema (`#/components/schemas/X/properties/y`):
+        // one type for both, whichever comes first. (A schema met twice at one place without
+        // any reference to it, such as a path item's shared parameter, still gets a type per use.)
+        let key = format!("#{pointer}");
+        if let Some(name) = cx.pointer_names.get(&key) {
+            return Ok(TypeRef::Named(name.clone()));
+        }
         let name = cx.scope.claim(names::type_name(context));
+        cx.inline_names.entry(key).or_insert_with(|| name.clone());
         cx.depth += 1;
         let lowered = lower_named(cx, &name, &ReferenceOr::Item(schema.clone()), pointer);
         cx.depth -= 1;
-        lowered?;
+        if let Err(error) = lowered {
+            cx.degrade(error, "the value is `serde_json::Value`")?;
+            cx.types.remove(&name);
+            return Ok(TypeRef::Json);
+        }
         return Ok(TypeRef::Named(name));
     }
     if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
@@ -266,8 +287,9 @@ fn struct_def(
         let ty = type_of_boxed(cx, prop, &format!("{name}{}", names::type_name(wire)), &prop_ptr)?;
         let (data, doc) = match prop {
             ReferenceOr::Item(s) => (s.schema_data.clone(), field_doc(s)),
+            // Broken references were reported by `type_of` above.
             ReferenceOr::Reference { reference } => {
-                (cx.resolve_schema(reference, &prop_ptr)?.1.schema_data, None)
+                (cx.resolve_schema(reference, &prop_ptr).map(|s| s.schema_data).unwrap_or_default(), None)
             }
         };
         fields.push(Field {
@@ -290,107 +312,18 @@ fn struct_def(
     Ok(StructDef { name: name.to_owned(), doc, fields, additional })
 }
 
-fn merge_all_of(
-    cx: &Lowerer<'_>,
-    parts: &[ReferenceOr<Schema>],
-    pointer: &str,
-    props: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
-    required: &mut Vec<String>,
-    additional: &mut Option<AdditionalProperties>,
-) -> Result<(), Error> {
-    for (i, part) in parts.iter().enumerate() {
-        let part_ptr = ptr(pointer, &[&i.to_string()]);
-        let resolved;
-        let schema = match part {
-            ReferenceOr::Reference { reference } => {
-                resolved = cx.resolve_schema(reference, &part_ptr)?.1;
-                &resolved
-            }
-            ReferenceOr::Item(s) => s,
-        };
-        if is_annotation(schema) {
-            continue;
-        }
-        let (p, r, a) = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
-            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
-                if !any.all_of.is_empty() {
-                    merge_all_of(cx, &any.all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
-                }
-                (&any.properties, &any.required, &any.additional_properties)
-            }
-            SchemaKind::AllOf { all_of } => {
-                merge_all_of(cx, all_of, &ptr(&part_ptr, &["allOf"]), props, required, additional)?;
-                continue;
-            }
-            _ => {
-                return Err(Error::unsupported(
-                    part_ptr,
-                    "allOf members must be objects (or references to objects) to be merged into one struct",
-                ));
-            }
-        };
-        for (key, value) in p {
-            match props.get(key) {
-                Some(existing) if existing != value => {
-                    // Later members refine earlier ones (a base's `string` becomes an enum):
-                    // the last definition wins, and the field's docs say so.
-                    let at = ptr(&part_ptr, &["properties", key]);
-                    props.insert(key.clone(), with_conflict_note(value, &at));
-                }
-                Some(_) => {}
-                None => {
-                    props.insert(key.clone(), value.clone());
-                }
-            }
-        }
-        for key in r {
-            if !required.contains(key) {
-                required.push(key.clone());
-            }
-        }
-        if a.is_some() {
-            additional.clone_from(a);
-        }
-    }
-    Ok(())
-}
-
-/// `schema` with a doc note that an earlier allOf member defined the property differently.
-fn with_conflict_note(schema: &ReferenceOr<Box<Schema>>, at: &str) -> ReferenceOr<Box<Schema>> {
-    let note =
-        format!("The allOf members define this property differently; the last definition ({at}) is used.");
-    let mut item = match schema {
-        ReferenceOr::Item(s) => (**s).clone(),
-        ReferenceOr::Reference { reference } => Schema {
-            schema_data: Default::default(),
-            schema_kind: SchemaKind::AllOf {
-                all_of: vec![ReferenceOr::Reference { reference: reference.clone() }],
-            },
-        },
-    };
-    item.schema_data.description = Some(match item.schema_data.description.take() {
-        Some(d) => format!("{d}\n\n{note}"),
-        None => note,
-    });
-    ReferenceOr::Item(Box::new(item))
-}
-
-fn enum_def(
-    name: &str,
-    doc: Option<String>,
-    values: &[Option<String>],
-    pointer: &str,
-) -> Result<EnumDef, Error> {
+fn enum_def(name: &str, doc: Option<String>, values: &[Option<String>]) -> EnumDef {
     let mut scope = Scope::with_reserved(&["Unknown"]);
     let mut variants = Vec::new();
     for value in values.iter().flatten() {
+        // A value listed twice (JSON Schema asks for unique values, without requiring them)
+        // is one variant.
         if variants.iter().any(|v: &Variant| &v.wire == value) {
-            return Err(Error::invalid(pointer, format!("enum lists {value:?} twice")));
+            continue;
         }
         variants.push(Variant { name: scope.claim(names::variant_name(value)), wire: value.clone() });
     }
-    Ok(EnumDef { name: name.to_owned(), doc, variants })
+    EnumDef { name: name.to_owned(), doc, variants }
 }
 
 fn union_def(
@@ -420,7 +353,7 @@ fn union_def(
         };
         variants.push((scope.claim(variant), ty));
     }
-    Ok(UnionDef { name: name.to_owned(), doc, variants, discriminator: None })
+    Ok(UnionDef { name: name.to_owned(), doc, variants, discriminator: None, query_value: false })
 }
 
 /// The discriminator of a union: its property and `(value, variant)` pairs, from the
@@ -475,36 +408,6 @@ fn int_enum_def(name: &str, doc: Option<String>, values: &[Option<i64>]) -> IntE
         variants.push((scope.claim(names::variant_name(&raw)), *value));
     }
     IntEnumDef { name: name.to_owned(), doc, variants }
-}
-
-/// A schema that only annotates (`description`, `nullable`, `readOnly`, …) and has no type of its own.
-fn is_annotation(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Any(any) => {
-            any.typ.is_none()
-                && any.properties.is_empty()
-                && any.items.is_none()
-                && any.additional_properties.is_none()
-                && any.enumeration.is_empty()
-                && any.one_of.is_empty()
-                && any.all_of.is_empty()
-                && any.any_of.is_empty()
-                && any.not.is_none()
-                && any.format.is_none()
-        }
-        _ => false,
-    }
-}
-
-/// The members of an allOf that carry a type (references, or schemas that are more than annotations).
-fn typed_members(parts: &[ReferenceOr<Schema>]) -> Vec<&ReferenceOr<Schema>> {
-    parts
-        .iter()
-        .filter(|p| match p {
-            ReferenceOr::Reference { .. } => true,
-            ReferenceOr::Item(s) => !is_annotation(s),
-        })
-        .collect()
 }
 
 /// A property's doc text: its description, plus its default value when it has one.

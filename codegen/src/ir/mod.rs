@@ -2,6 +2,9 @@
 //!
 //! Every name here is already a valid, unique Rust name; every wire name is kept beside it.
 
+mod http;
+
+pub use http::{HttpMethod, PathSegment, PathTemplate};
 use std::collections::BTreeMap;
 
 /// The whole API, ready to emit.
@@ -186,6 +189,9 @@ pub struct UnionDef {
     pub variants: Vec<(String, TypeRef)>,
     /// The discriminator, when the document gives one.
     pub discriminator: Option<Discriminator>,
+    /// Every variant is a scalar and a parameter takes the union: it implements
+    /// `runtime::QueryValue` (the variant's own text).
+    pub query_value: bool,
 }
 
 /// How a union names its variant.
@@ -204,10 +210,10 @@ pub struct Operation {
     pub id: String,
     /// Rust method name.
     pub method: String,
-    /// HTTP method in upper case.
-    pub http_method: String,
-    /// Path template as written, e.g. `/accounts/{id}`.
-    pub path: String,
+    /// HTTP method.
+    pub http_method: HttpMethod,
+    /// Path template, parsed once: `/accounts/{id}`.
+    pub path: PathTemplate,
     /// Summary and description.
     pub doc: Option<String>,
     /// Whether the operation is deprecated.
@@ -244,10 +250,13 @@ pub struct Body {
 pub enum BodyKind {
     /// `application/json` (or `+json`).
     Json,
-    /// `application/x-www-form-urlencoded`, from an object.
+    /// `application/x-www-form-urlencoded`, from an object (or any value: its members).
     Form,
     /// `multipart/form-data`, from an object: one part per property.
     Multipart(Vec<MultipartField>),
+    /// `multipart/form-data` whose schema is not an object, so the document does not list the
+    /// parts: the caller builds the `runtime::Multipart`.
+    MultipartParts,
     /// Text, sent as is (`text/*`).
     Text,
     /// Bytes, sent as is (any other media type).
@@ -356,12 +365,25 @@ pub struct PathParam {
     pub wire: String,
     /// Type (for arrays, the item type).
     pub ty: TypeRef,
-    /// An array (sent comma-joined, or per `style`/`explode`).
-    pub array: bool,
+    /// What the value is, which decides how it is written into the path.
+    pub shape: PathShape,
     /// `style`: `simple`, `label` or `matrix`.
     pub style: PathStyle,
     /// `explode`.
     pub explode: bool,
+}
+
+/// The kinds of path parameter values, each written per the parameter's style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathShape {
+    /// One value (a scalar, or a union of scalars): `value`.
+    Scalar,
+    /// An array of scalars: `a,b`.
+    Array,
+    /// An object: `key,value,key,value` (`key=value,key=value` exploded).
+    Object,
+    /// Described by `content` with a JSON media type: the value's JSON text.
+    Json,
 }
 
 /// OpenAPI path parameter styles.
@@ -393,7 +415,7 @@ pub struct QueryType {
 impl QueryType {
     /// Whether the type has rules to check before sending (bounds, required groups).
     pub fn has_rules(&self) -> bool {
-        !self.require_one_of.is_empty() || self.params.iter().any(|p| p.bounds != (None, None))
+        !self.require_one_of.is_empty() || self.params.iter().any(|p| !p.bounds.is_empty())
     }
 }
 
@@ -424,7 +446,7 @@ pub struct QueryParam {
     /// `required: true`.
     pub required: bool,
     /// Integer `minimum`/`maximum` of the schema, checked before sending.
-    pub bounds: (Option<i64>, Option<i64>),
+    pub bounds: Bounds,
     /// `allowReserved: true`: reserved characters are sent unencoded.
     pub allow_reserved: bool,
 }
@@ -444,6 +466,24 @@ pub enum QueryEncoding {
     Sort(String),
     /// An object, flattened per its style.
     Object(ObjectStyle),
+    /// Described by `content` with a JSON media type: `name=` the value's JSON text.
+    Json,
+}
+
+/// Inclusive integer bounds a value must keep (`minimum`/`maximum`, exclusive ones moved in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// The smallest allowed value.
+    pub min: Option<i64>,
+    /// The largest allowed value.
+    pub max: Option<i64>,
+}
+
+impl Bounds {
+    /// Whether neither bound is set.
+    pub fn is_empty(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
 }
 
 /// How an object-valued query parameter is flattened.
@@ -457,6 +497,26 @@ pub enum ObjectStyle {
     DeepObject,
 }
 
+/// One struct field on the way to a value inside a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldStep {
+    /// Rust field name.
+    pub field: String,
+    /// How the field holds its value.
+    pub optionality: Optionality,
+}
+
+/// How a field holds its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optionality {
+    /// `T`.
+    Required,
+    /// `Option<T>`.
+    Optional,
+    /// `Option<Option<T>>`: absent, null or a value.
+    Nullable,
+}
+
 /// How a paginated response type exposes its items and next-page URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageImpl {
@@ -464,11 +524,10 @@ pub struct PageImpl {
     pub type_name: String,
     /// The item type.
     pub item: TypeRef,
-    /// Field chain to the item array: `(rust field, Option depth)` where the depth is 0 for
-    /// `T`, 1 for `Option<T>` and 2 for `Option<Option<T>>`.
-    pub items: Vec<(String, u8)>,
-    /// Field chain to the next-page URL.
-    pub next_url: Vec<(String, u8)>,
+    /// Struct fields from the top of the response to the item array.
+    pub items: Vec<FieldStep>,
+    /// Struct fields from the top of the response to the next-page URL.
+    pub next_url: Vec<FieldStep>,
     /// Member names (as on the wire) from the top of the response to the item array.
     pub items_wire: Vec<String>,
     /// Member names (as on the wire) from the top of the response to the next-page URL.
