@@ -512,26 +512,19 @@ fn emit_page(page: &PageImpl) -> TokenStream {
 
 /// Borrowing walk to the item array: `&[Item]`.
 fn items_ref_expr(chain: &[FieldStep]) -> TokenStream {
-    let mut expr = quote!(self);
-    let mut is_option = false;
-    for step in chain {
-        let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
-        expr = match (is_option, step.optionality) {
-            (false, Optionality::Required) => quote!(#expr.#f),
-            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
-            (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
-            }
-        };
-        is_option |= step.optionality != Optionality::Required;
-    }
+    let (expr, is_option) = borrow_chain(chain);
     if is_option { quote!(#expr.map_or(&[], |items| items.as_slice())) } else { quote!(&#expr) }
 }
 
 /// Borrowing walk to the next-page URL: `Option<&str>`.
 fn next_url_expr(chain: &[FieldStep]) -> TokenStream {
+    let (expr, is_option) = borrow_chain(chain);
+    if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
+}
+
+/// A borrowing walk from `self` down `chain`, and whether the result is an `Option<&T>`
+/// (some step was optional) rather than a place of type `T`.
+fn borrow_chain(chain: &[FieldStep]) -> (TokenStream, bool) {
     let mut expr = quote!(self);
     let mut is_option = false;
     for step in chain {
@@ -547,7 +540,7 @@ fn next_url_expr(chain: &[FieldStep]) -> TokenStream {
         };
         is_option |= step.optionality != Optionality::Required;
     }
-    if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
+    (expr, is_option)
 }
 
 /// Consuming walk to the item array: `Vec<Item>`.

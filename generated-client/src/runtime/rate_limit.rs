@@ -174,20 +174,14 @@ impl RateLimit {
                 _ => Arc::new(Unlimited),
             });
         };
+        // a quota always has a window; a zero one would mean "unknown"
+        let window = self.span().unwrap_or(Duration::ZERO);
         let make = || -> Result<Arc<dyn RateLimiter>, Error> {
             #[cfg(feature = "redis")]
             if let Some(redis) = &self.redis {
-                let limiter = redis.build(origin, token, interval, burst)?;
-                return Ok(Arc::new(match self.span() {
-                    Some(span) => limiter.with_window(span),
-                    None => limiter,
-                }));
+                return Ok(Arc::new(redis.build(origin, token, interval, burst)?.with_window(window)));
             }
-            let limiter = GcraLimiter::new(interval, burst)?;
-            Ok(Arc::new(match self.span() {
-                Some(span) => limiter.with_window(span),
-                None => limiter,
-            }))
+            Ok(Arc::new(GcraLimiter::new(interval, burst)?.with_window(window)))
         };
         if !self.shared {
             return make();

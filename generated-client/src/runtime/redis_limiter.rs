@@ -144,7 +144,7 @@ impl RedisLimit {
         })?;
         let base = format!("{}:{}:{}", self.key_prefix, origin.origin().ascii_serialization(), token_name);
         let micros = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX).max(1);
-        let password = Url::parse(&self.url).ok().and_then(|u| u.password().map(str::to_owned));
+        let password = password_of(&self.url);
         Ok(RedisLimiter {
             shown_url: shown,
             password,
@@ -190,8 +190,16 @@ fn shown_url(url: &str) -> String {
 
 /// `text` without the password of `url`, should an error message echo it.
 fn scrub(text: &str, url: &str) -> String {
-    match Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
-        Some(password) if !password.is_empty() => text.replace(&password, "***"),
+    without_password(text, password_of(url).as_deref())
+}
+
+fn password_of(url: &str) -> Option<String> {
+    Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned))
+}
+
+fn without_password(text: &str, password: Option<&str>) -> String {
+    match password {
+        Some(password) if !password.is_empty() => text.replace(password, "***"),
         _ => text.to_owned(),
     }
 }
@@ -244,11 +252,7 @@ impl RedisLimiter {
 
     /// The error's text without the Redis password, should it echo it.
     fn scrubbed(&self, error: &redis::RedisError) -> String {
-        let text = error.to_string();
-        match &self.password {
-            Some(password) if !password.is_empty() => text.replace(password.as_str(), "***"),
-            _ => text,
-        }
+        without_password(&error.to_string(), self.password.as_deref())
     }
 
     fn unreachable(&self, error: &redis::RedisError) -> Error {
