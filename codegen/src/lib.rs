@@ -12,9 +12,11 @@
 //! [`Options::strict`] asks for the error.
 #![deny(missing_docs)]
 
+mod dedupe;
 mod docs;
 mod emit;
 mod error;
+mod gates;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -43,6 +45,21 @@ pub struct Options {
     /// contradicts itself, a construct without a Rust form) instead of working around it
     /// with a [`Warning`].
     pub strict: bool,
+    /// Gate the output behind cargo features (for large APIs; see `docs/ARCHITECTURE.md`):
+    /// one feature per operation tag, each type compiled when an enabled operation needs
+    /// it, and each type's unneeded serde direction behind `full-serde`.
+    /// [`Report::features`] lists the features the crate's `Cargo.toml` must declare.
+    pub features: bool,
+}
+
+/// What [`generate_to`] reports besides the files.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One per corner worked around, in document order (empty with [`Options::strict`]).
+    pub warnings: Vec<Warning>,
+    /// With [`Options::features`]: each area feature the items are gated by, with the
+    /// operation tags it stands for (empty when the document has fewer than two areas).
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What [`generate`] made: the files, and the corners of the document it worked around.
@@ -77,8 +94,8 @@ pub fn generate(text: &str, options: &Options) -> Result<Generated, Error> {
 /// peak down on large documents.
 pub fn generate_from(document: load::Document, options: &Options) -> Result<Generated, Error> {
     let mut collect = render::Collect::default();
-    let warnings = generate_to(document, options, &mut collect)?;
-    Ok(Generated { files: collect.files, warnings })
+    let report = generate_to(document, options, &mut collect)?;
+    Ok(Generated { files: collect.files, warnings: report.warnings })
 }
 
 /// Receives the generated files one after another, each in pieces of text, as they are
@@ -95,19 +112,21 @@ pub trait Sink {
 /// [`generate_from`], handing the text to `sink` as it is rendered, so that a caller that
 /// writes it to disk never holds a whole file: the memory peak then does not grow with the
 /// largest file. A failing sink stops generation with [`Error::Write`]. Returns the
-/// corners of the document that were worked around.
+/// corners of the document that were worked around, and the crate's features.
 pub fn generate_to(
     document: load::Document,
     options: &Options,
     sink: &mut dyn Sink,
-) -> Result<Vec<Warning>, Error> {
-    let (api, warnings) = lower::lower_with(&document, options.strict)?;
+) -> Result<Report, Error> {
+    let (mut api, warnings) = lower::lower_with(&document, options.strict)?;
     drop(document);
+    dedupe::dedupe(&mut api);
+    let gates = if options.features { gates::Gates::compute(&api) } else { gates::Gates::none() };
     let header = options.header();
     // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
     // time (see `render`), so only a few chunks' tokens are alive at once.
     for emitter in emit::emitters(&api) {
-        render::render(emitter(&api, &options.source), &header, sink)?;
+        render::render(emitter(&api, &gates, &options.source), &header, sink)?;
     }
-    Ok(warnings)
+    Ok(Report { warnings, features: gates.areas().clone() })
 }

@@ -14,6 +14,8 @@ fn check(fixture: &str) {
         source: format!("{fixture}.yaml"),
         command: "cargo xtask generate".into(),
         strict: true,
+        // As `cargo xtask generate` (and so `cargo xtask fixtures`) writes them.
+        features: true,
     };
     let generated = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
     for file in generated.files {
@@ -55,4 +57,9 @@ fn references_everywhere() {
 #[test]
 fn corners_of_openapi() {
     check("corners");
+}
+
+#[test]
+fn areas_as_features() {
+    check("areas");
 }

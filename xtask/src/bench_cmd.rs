@@ -7,6 +7,10 @@
 //! `generated-client`; it takes about nine minutes on two cores. `--smoke` runs every
 //! benchmark with tiny sizes in seconds, proves they still work, and writes nothing.
 //!
+//! The full run ends with the compile benchmark (`compile_bench`: `cargo check` of the
+//! crates generated from GitHub's description and the synthesized document, beside
+//! openapi-generator's); `cargo xtask bench compile` runs only that one and writes nothing.
+//!
 //! `BENCHMARKS.md` is rewritten up to [`END_MARKER`]; the hand-written analysis after it
 //! is kept.
 
@@ -23,6 +27,28 @@ const BENCHMARKS: [&str; 6] = ["decode", "overhead", "stream", "export", "codege
 /// Everything in `BENCHMARKS.md` after this line is written by hand and kept.
 const END_MARKER: &str =
     "<!-- end of the generated part: everything below is written by hand and kept by `cargo xtask bench` -->";
+
+/// `cargo xtask bench compile`: only the compile benchmark, printed, nothing written.
+pub fn run_compile() -> Result<()> {
+    let root = project_root();
+    let exe = build_bench(&root)?;
+    let target_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("the bench binary is not under <target>/release")?;
+    let work_dir = target_dir.join("bench");
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let spec = work_dir.join("large-openapi.yaml");
+    if !spec.exists() {
+        eprintln!("==> codegen (writes the synthesized document)");
+        run_benchmark(&exe, "codegen", false, &work_dir)?;
+    }
+    let xtask = build_release_xtask(&root, &target_dir)?;
+    let report = crate::compile_bench::run(&root, &xtask, &work_dir, &spec)?;
+    print!("{}", terminal_table(&[report]));
+    Ok(())
+}
 
 pub fn run(smoke: bool) -> Result<()> {
     let started = Instant::now();
@@ -47,6 +73,14 @@ pub fn run(smoke: bool) -> Result<()> {
         }
         eprintln!("    {name} took {:.1} s", t.elapsed().as_secs_f64());
         reports.push(report);
+    }
+    if !smoke {
+        eprintln!("==> compile");
+        let t = Instant::now();
+        let xtask = build_release_xtask(&root, &target_dir)?;
+        let spec = work_dir.join("large-openapi.yaml");
+        reports.push(crate::compile_bench::run(&root, &xtask, &work_dir, &spec)?);
+        eprintln!("    compile took {:.1} s", t.elapsed().as_secs_f64());
     }
     let load_after = load_average();
     let machine = Machine::probe(&root, load_before, load_after);
@@ -153,17 +187,7 @@ fn release_generate(
     out: &Path,
     extra: &mut Vec<Value>,
 ) -> Result<()> {
-    eprintln!("    building xtask in release");
-    let status = Command::new(cargo())
-        .args(["build", "--release", "-q", "-p", "xtask"])
-        .env("CARGO_TARGET_DIR", target_dir)
-        .current_dir(root)
-        .status()
-        .context("building xtask in release")?;
-    if !status.success() {
-        bail!("building xtask in release failed");
-    }
-    let exe = target_dir.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
+    let exe = build_release_xtask(root, target_dir)?;
     eprintln!("    timing release `xtask generate --stats` on {} (5 runs)", spec.display());
     let mut runs = Vec::new();
     for _ in 0..5 {
@@ -209,6 +233,21 @@ fn release_generate(
         "status": if ratios[4] <= 10.0 { "pass" } else { "miss" },
     }));
     Ok(())
+}
+
+/// `cargo build --release -p xtask` into `target_dir`; the path of the binary.
+fn build_release_xtask(root: &Path, target_dir: &Path) -> Result<PathBuf> {
+    eprintln!("    building xtask in release");
+    let status = Command::new(cargo())
+        .args(["build", "--release", "-q", "-p", "xtask"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(root)
+        .status()
+        .context("building xtask in release")?;
+    if !status.success() {
+        bail!("building xtask in release failed");
+    }
+    Ok(target_dir.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// `cargo check` of the crate generated from the synthesized document: once with its

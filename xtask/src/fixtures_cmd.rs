@@ -33,9 +33,18 @@ pub fn run() -> Result<()> {
         let dir = out_root.join(&stem);
         let started = Instant::now();
         // Fixtures are held to the letter: a warning is an error.
-        generate_cmd::run(spec, &dir, &name, false, true)?;
+        let generated = generate_cmd::generate_crate(spec, &dir, &name, true, true)?;
         let manifest = dir.join("Cargo.toml");
+        // Each area's feature alone, none at all, and all features (`full-serde`: both serde
+        // directions on every type) compile clippy-clean too.
+        let alone: Vec<(String, Vec<String>)> = generated
+            .features
+            .keys()
+            .map(|area| (format!("clippy --features {area} alone"), one_area(area)))
+            .chain((!generated.features.is_empty()).then(|| ("clippy, no features".to_owned(), one_area(""))))
+            .collect();
         let mut steps: Vec<(&str, Vec<&str>)> = vec![
+            ("clippy --all-features", vec!["clippy", "--quiet", "--all-features", "--", "-D", "warnings"]),
             ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),
             // the runtime's optional shared rate limiter compiles in every generated crate
             (
@@ -54,6 +63,9 @@ pub fn run() -> Result<()> {
             toml.push_str(DEV_DEPENDENCIES);
             std::fs::write(&manifest, toml)?;
             steps.push(("test", vec!["test", "--quiet", "--test", "behaviour"]));
+        }
+        for (label, args) in &alone {
+            steps.push((label.as_str(), args.iter().map(String::as_str).collect()));
         }
         for (label, args) in &steps {
             let status = Command::new(crate::cargo())
@@ -76,4 +88,14 @@ pub fn run() -> Result<()> {
     }
     eprintln!("all {} fixture crates compile clippy-clean with documentation", specs.len());
     Ok(())
+}
+
+/// `cargo clippy` with only `area`'s feature (none for `""`), warnings denied.
+fn one_area(area: &str) -> Vec<String> {
+    let mut args: Vec<String> = ["clippy", "--quiet", "--no-default-features"].map(String::from).to_vec();
+    if !area.is_empty() {
+        args.extend(["--features".to_owned(), area.to_owned()]);
+    }
+    args.extend(["--", "-D", "warnings"].map(String::from));
+    args
 }

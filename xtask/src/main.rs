@@ -8,10 +8,12 @@
 //! * `fixtures`: generate a crate from every `tests/fixtures/*.yaml` and check that it
 //!   compiles clippy-clean, with documentation.
 //! * `bench [--smoke]`: run the benchmarks (`bench/`) and write `BENCHMARKS.md`; `--smoke`
-//!   runs them with tiny sizes in seconds and writes nothing.
+//!   runs them with tiny sizes in seconds and writes nothing; `bench compile` runs only the
+//!   compile benchmark of generated crates and writes nothing.
 
 mod bench_cmd;
 mod codegen_cmd;
+mod compile_bench;
 mod conformance;
 mod fixtures_cmd;
 mod generate_cmd;
@@ -23,10 +25,11 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
-  cargo xtask generate --spec FILE --out DIR --name CRATE [--stats] [--strict]
+  cargo xtask generate --spec FILE --out DIR --name CRATE [--stats] [--strict] [--no-features]
   cargo xtask fixtures
   cargo xtask sweep DIR [--generate-only] [--limit N] [--every N] [--strict]
-  cargo xtask bench [--smoke]";
+  cargo xtask bench [--smoke]
+  cargo xtask bench compile";
 
 fn main() -> std::process::ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -55,11 +58,13 @@ fn run(args: Vec<String>) -> Result<()> {
             let mut name = None;
             let mut stats = false;
             let mut strict = false;
+            let mut features = true;
             let mut it = rest.iter();
             while let Some(flag) = it.next() {
-                if flag == "--stats" || flag == "--strict" {
+                if flag == "--stats" || flag == "--strict" || flag == "--no-features" {
                     stats |= flag == "--stats";
                     strict |= flag == "--strict";
+                    features &= flag != "--no-features";
                     continue;
                 }
                 let value = it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
@@ -71,13 +76,16 @@ fn run(args: Vec<String>) -> Result<()> {
                 }
             }
             match (spec, out, name) {
-                (Some(spec), Some(out), Some(name)) => generate_cmd::run(&spec, &out, &name, stats, strict),
+                (Some(spec), Some(out), Some(name)) => {
+                    generate_cmd::run(&spec, &out, &name, stats, strict, features)
+                }
                 _ => bail!("generate needs --spec, --out and --name\n{USAGE}"),
             }
         }
         "fixtures" if rest.is_empty() => fixtures_cmd::run(),
         "bench" => match rest {
             [] => bench_cmd::run(false),
+            [mode] if mode == "compile" => bench_cmd::run_compile(),
             [flag] if flag == "--smoke" => bench_cmd::run(true),
             _ => bail!("{USAGE}"),
         },

@@ -50,8 +50,9 @@ pub fn run(opts: &Options) -> Result<()> {
         let name = doc.strip_prefix(&opts.dir).unwrap_or(doc).display().to_string();
         let started = Instant::now();
         let crate_dir = out_root.join(format!("c{i:04}"));
-        let generated = generate_cmd::generate_crate(doc, &crate_dir, &format!("sweep-{i:04}"), opts.strict)
-            .map_err(|e| format!("{e:#}"));
+        let generated =
+            generate_cmd::generate_crate(doc, &crate_dir, &format!("sweep-{i:04}"), opts.strict, true)
+                .map_err(|e| format!("{e:#}"));
         let mut warnings = 0;
         if let Ok(done) = &generated {
             warnings = done.warnings.len();

@@ -6,6 +6,7 @@ mod queries;
 mod types;
 
 use crate::docs;
+use crate::gates::Gates;
 use crate::ir::Api;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -31,16 +32,16 @@ impl EmittedFile<'_> {
     }
 }
 
-/// One output file's emitter.
-pub type Emitter = for<'a> fn(&'a Api, &str) -> EmittedFile<'a>;
+/// One output file's emitter: the API, the features that gate its items, the document's source.
+pub type Emitter = for<'a> fn(&'a Api, &'a Gates, &str) -> EmittedFile<'a>;
 
 /// The emitters of every output file for `api`, in a fixed order.
 pub fn emitters(api: &Api) -> Vec<Emitter> {
-    let mut out: Vec<Emitter> = vec![emit_mod, |api, _| models::emit(api)];
+    let mut out: Vec<Emitter> = vec![emit_mod, |api, gates, _| models::emit(api, gates)];
     if has_queries(api) {
-        out.push(|api, _| queries::emit(api));
+        out.push(|api, gates, _| queries::emit(api, gates));
     }
-    out.push(|api, _| operations::emit(api));
+    out.push(|api, gates, _| operations::emit(api, gates));
     out
 }
 
@@ -49,7 +50,7 @@ fn has_queries(api: &Api) -> bool {
 }
 
 /// `mod.rs`: the module docs and the list of modules.
-fn emit_mod<'a>(api: &'a Api, source: &str) -> EmittedFile<'a> {
+fn emit_mod<'a>(api: &'a Api, _: &'a Gates, source: &str) -> EmittedFile<'a> {
     let queries = has_queries(api).then(|| {
         quote! {
             /// Query-parameter types, one per operation that takes query parameters.

@@ -2,6 +2,7 @@
 
 use super::types::{doc_or, ident, ty};
 use super::{Chunk, EmittedFile};
+use crate::gates::{Directions, Gates, full_serde, gate_items};
 use crate::ir::TypeRef;
 use crate::ir::{
     AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, ResponsesDef, StructDef, SuccessBody, TypeDef, UnionDef,
@@ -12,7 +13,7 @@ use quote::quote;
 /// Types per chunk rendered at once: bounds the tokens alive while rendering a large file.
 const CHUNK: usize = 25;
 
-pub fn emit(api: &Api) -> EmittedFile<'_> {
+pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
     // Import the runtime only where it is used, so the file has no unused import.
     let import = uses_runtime(api).then(|| {
         quote!(
@@ -22,9 +23,12 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
     // Unions hold whole objects; boxing every variant would cost more than it saves.
     let allow = unions.then(|| quote!(#![allow(clippy::large_enum_variant)]));
+    // With some areas' features off, the import may go unused.
+    let gated = gates.active().then(|| quote!(#![allow(unused_imports)]));
     let head = quote! {
         //! Types of the request and response bodies, one per schema.
         #allow
+        #gated
 
         #import
     };
@@ -34,7 +38,10 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         .map(|chunk| {
             let chunk = chunk.to_vec();
             Box::new(move || {
-                let items = chunk.iter().map(|def| emit_def(def));
+                let items = chunk.iter().map(|def| {
+                    let name = def_name(def);
+                    gate_items(emit_def(def, gates.directions(name)), &gates.type_cfg(name))
+                });
                 quote!(#(#items)*)
             }) as Chunk<'_>
         })
@@ -44,9 +51,13 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         .values()
         .any(|t| matches!(t, TypeDef::Struct(d) if d.fields.iter().any(|f| f.double_option())));
     if double {
-        chunks.push(Box::new(|| {
+        // Unused when every struct that needs it is gated off, or sent only.
+        let split = gates.split_directions();
+        chunks.push(Box::new(move || {
+            let allow = split.then(|| quote!(#[allow(dead_code)]));
             quote! {
                 /// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
+                #allow
                 fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
                 where
                     D: serde::Deserializer<'de>,
@@ -60,16 +71,55 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     EmittedFile { path: "models.rs".into(), tokens: head, chunks }
 }
 
-fn emit_def(def: &TypeDef) -> TokenStream {
+fn emit_def(def: &TypeDef, serde: Directions) -> TokenStream {
     match def {
-        TypeDef::Struct(d) => emit_struct(d),
-        TypeDef::Enum(d) => emit_enum(d),
-        TypeDef::Newtype(d) => emit_newtype(d),
+        TypeDef::Struct(d) => emit_struct(d, serde),
+        TypeDef::Enum(d) => emit_enum(d, serde),
+        TypeDef::Newtype(d) => emit_newtype(d, serde),
         TypeDef::Alias(d) => emit_alias(d),
-        TypeDef::Union(d) => emit_union(d),
-        TypeDef::IntEnum(d) => emit_int_enum(d),
+        TypeDef::Union(d) => emit_union(d, serde),
+        TypeDef::IntEnum(d) => emit_int_enum(d, serde),
         TypeDef::Responses(d) => emit_responses(d),
     }
+}
+
+fn def_name(def: &TypeDef) -> &str {
+    match def {
+        TypeDef::Struct(d) => &d.name,
+        TypeDef::Enum(d) => &d.name,
+        TypeDef::Newtype(d) => &d.name,
+        TypeDef::Alias(d) => &d.name,
+        TypeDef::Union(d) => &d.name,
+        TypeDef::IntEnum(d) => &d.name,
+        TypeDef::Responses(d) => &d.name,
+    }
+}
+
+/// The serde derives a type always gets and, for a direction it does not need,
+/// the same behind `full-serde` (`cfg_attr`).
+fn serde_derives(serde: Directions) -> (Vec<TokenStream>, TokenStream) {
+    let mut always = Vec::new();
+    let mut optional = Vec::new();
+    if serde.serialize {
+        always.push(quote!(serde::Serialize));
+    } else {
+        optional.push(quote!(serde::Serialize));
+    }
+    if serde.deserialize {
+        always.push(quote!(serde::Deserialize));
+    } else {
+        optional.push(quote!(serde::Deserialize));
+    }
+    let cfg = full_serde();
+    let optional =
+        (!optional.is_empty()).then(|| quote!(#[cfg_attr(#cfg, derive(#(#optional),*))])).unwrap_or_default();
+    (always, optional)
+}
+
+/// `#[cfg(feature = "full-serde")]` on a hand-written serde impl of a direction not needed.
+fn serde_impl_cfg(needed: bool) -> TokenStream {
+    let cfg = full_serde();
+    if needed { TokenStream::new() } else { quote!(#[cfg(#cfg)]) }
 }
 
 /// Whether any emitted item names `runtime::` (enums, newtypes, the time types and
@@ -104,7 +154,7 @@ fn uses_runtime(api: &Api) -> bool {
     })
 }
 
-fn emit_struct(def: &StructDef) -> TokenStream {
+fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let fields = def.fields.iter().map(|f| {
@@ -148,9 +198,11 @@ fn emit_struct(def: &StructDef) -> TokenStream {
         }
     });
     let default = def.fields.iter().all(|f| f.optional()).then(|| quote!(Default,));
+    let (derives, optional) = serde_derives(serde);
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default #(#derives),*)]
+        #optional
         pub struct #name {
             #(#fields)*
             #additional
@@ -158,12 +210,13 @@ fn emit_struct(def: &StructDef) -> TokenStream {
     }
 }
 
-fn emit_enum(def: &EnumDef) -> TokenStream {
+fn emit_enum(def: &EnumDef, serde: Directions) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` values.", def.name));
     let variants: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<&str> = def.variants.iter().map(|v| v.wire.as_str()).collect();
     let variant_docs = wires.iter().map(|w| crate::docs::outer(&format!("`{w}`")));
+    let (ser, de) = (serde_impl_cfg(serde.serialize), serde_impl_cfg(serde.deserialize));
     quote! {
         #doc
         ///
@@ -223,12 +276,14 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
             }
         }
 
+        #ser
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #de
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 runtime::deserialize_str_as(deserializer, |value| Self::from(value))
@@ -243,12 +298,14 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
     }
 }
 
-fn emit_newtype(def: &NewtypeDef) -> TokenStream {
+fn emit_newtype(def: &NewtypeDef, serde: Directions) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("A `{}` value.", def.name));
+    let (derives, optional) = serde_derives(serde);
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #(#derives),*)]
+        #optional
         #[serde(transparent)]
         pub struct #name(String);
 
@@ -305,10 +362,19 @@ fn emit_alias(def: &AliasDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let target = ty(&def.target);
-    quote! { #doc pub type #name = #target; }
+    // A named target is a schema of its own or one shared by identical schemas (see
+    // `dedupe`): say which, so the alias's docs lead to the type's.
+    let same = match &def.target {
+        TypeRef::Named(t) => {
+            let note = crate::docs::own(&format!("The same type as [`{t}`]."));
+            quote!(#[doc = ""] #note)
+        }
+        _ => quote!(),
+    };
+    quote! { #doc #same pub type #name = #target; }
 }
 
-fn emit_union(def: &UnionDef) -> TokenStream {
+fn emit_union(def: &UnionDef, serde: Directions) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let variants = def.variants.iter().map(|(v, t)| {
@@ -385,6 +451,7 @@ fn emit_union(def: &UnionDef) -> TokenStream {
             }
         }
     });
+    let (ser, de) = (serde_impl_cfg(serde.serialize), serde_impl_cfg(serde.deserialize));
     quote! {
         #doc
         ///
@@ -396,6 +463,7 @@ fn emit_union(def: &UnionDef) -> TokenStream {
 
         #query_value
 
+        #ser
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
@@ -404,6 +472,7 @@ fn emit_union(def: &UnionDef) -> TokenStream {
             }
         }
 
+        #de
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 #decode
@@ -412,13 +481,14 @@ fn emit_union(def: &UnionDef) -> TokenStream {
     }
 }
 
-fn emit_int_enum(def: &IntEnumDef) -> TokenStream {
+fn emit_int_enum(def: &IntEnumDef, serde: Directions) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` values.", def.name));
     let variants: Vec<_> = def.variants.iter().map(|(v, _)| ident(v)).collect();
     let values: Vec<proc_macro2::Literal> =
         def.variants.iter().map(|(_, n)| proc_macro2::Literal::i64_unsuffixed(*n)).collect();
     let variant_docs = def.variants.iter().map(|(_, n)| crate::docs::outer(&format!("`{n}`")));
+    let (ser, de) = (serde_impl_cfg(serde.serialize), serde_impl_cfg(serde.deserialize));
     quote! {
         #doc
         ///
@@ -449,12 +519,14 @@ fn emit_int_enum(def: &IntEnumDef) -> TokenStream {
             }
         }
 
+        #ser
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_i64(self.value())
             }
         }
 
+        #de
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <i64 as serde::Deserialize>::deserialize(deserializer).map(Self::from)

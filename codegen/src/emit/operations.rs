@@ -4,6 +4,7 @@
 
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
+use crate::gates::{Gates, gate_fns, gate_items};
 use crate::ir::{
     Api, AuthScheme, BodyKind, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
     PathSegment, PathShape, PathStyle, Response, SuccessBody, TypeDef, TypeRef,
@@ -16,7 +17,7 @@ use std::collections::BTreeSet;
 /// is its own `impl Client` block, so a document with at most this many operations has one.
 const CHUNK: usize = 100;
 
-pub fn emit(api: &Api) -> EmittedFile<'_> {
+pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
     let mut used = BTreeSet::new();
     let mut queries = BTreeSet::new();
     for op in &api.operations {
@@ -41,11 +42,19 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         used.insert(page.type_name.clone());
         collect_names(&page.item, &mut used);
     }
-    let uses = use_models(&used);
+    let uses = use_models(&used, gates.active());
     let query_uses = (!queries.is_empty()).then(|| {
         let q = queries.iter().map(|n| ident(n));
-        quote!(use super::queries::{#(#q),*};)
+        if gates.active() {
+            quote!(
+                use super::queries::*;
+            )
+        } else {
+            quote!(use super::queries::{#(#q),*};)
+        }
     });
+    // With some areas' features off, an import may go unused.
+    let gated = gates.active().then(|| quote!(#![allow(unused_imports)]));
     let needs_query_value = api
         .operations
         .iter()
@@ -67,6 +76,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     };
     let head = quote! {
         //! The API's operations, as methods on [`Client`](crate::Client).
+        #gated
 
         #runtime_use
         #query_value
@@ -82,7 +92,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     }
     for ops in api.operations.chunks(CHUNK) {
         chunks.push(Box::new(move || {
-            let methods = ops.iter().map(|op| emit_method(api, op));
+            let methods = ops.iter().map(|op| gate_fns(emit_method(api, op), &gates.op_cfg(op)));
             quote! {
                 impl Client {
                     #(#methods)*
@@ -92,7 +102,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     }
     for ops in api.operations.chunks(CHUNK) {
         chunks.push(Box::new(move || {
-            let builders = ops.iter().map(emit_request_fn);
+            let builders = ops.iter().map(|op| gate_items(emit_request_fn(op), &gates.op_cfg(op)));
             quote!(#(#builders)*)
         }));
     }
@@ -100,7 +110,8 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     for pages in pages.chunks(CHUNK) {
         let pages = pages.to_vec();
         chunks.push(Box::new(move || {
-            let pages = pages.iter().map(|page| emit_page(page));
+            let pages =
+                pages.iter().map(|page| gate_items(emit_page(page), &gates.type_cfg(&page.type_name)));
             quote!(#(#pages)*)
         }));
     }

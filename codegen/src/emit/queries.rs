@@ -2,6 +2,7 @@
 
 use super::types::{collect_names, doc_or, ident, ty, use_models};
 use super::{Chunk, EmittedFile};
+use crate::gates::{Gates, gate_items};
 use crate::ir::{Api, Bounds, ObjectStyle, Operation, ParamLocation, QueryEncoding, QueryParam, QueryType};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,7 +13,7 @@ use std::collections::BTreeSet;
 /// and a chunk per core is alive at once.
 const CHUNK: usize = 12;
 
-pub fn emit(api: &Api) -> EmittedFile<'_> {
+pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
     let mut used = BTreeSet::new();
     let mut with_query = Vec::new();
     for op in &api.operations {
@@ -23,10 +24,13 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
             with_query.push((op, q));
         }
     }
-    let uses = use_models(&used);
+    let uses = use_models(&used, gates.active());
+    // With some areas' features off, an import may go unused.
+    let gated = gates.active().then(|| quote!(#![allow(unused_imports)]));
     let head = quote! {
         //! Query-parameter types: fill one in with `Default` and struct update, or with its
         //! setters, and pass it to the matching method of [`Client`](crate::Client).
+        #gated
 
         use crate::runtime;
         #uses
@@ -36,7 +40,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         .map(|chunk| {
             let chunk = chunk.to_vec();
             Box::new(move || {
-                let items = chunk.iter().map(|(op, q)| emit_query(op, q));
+                let items = chunk.iter().map(|(op, q)| gate_items(emit_query(op, q), &gates.op_cfg(op)));
                 quote!(#(#items)*)
             }) as Chunk<'_>
         })

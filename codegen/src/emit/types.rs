@@ -69,10 +69,15 @@ pub fn collect_names(t: &TypeRef, out: &mut BTreeSet<String>) {
     }
 }
 
-/// `use super::models::{A, B};` for the given names (nothing when empty).
-pub fn use_models(names: &BTreeSet<String>) -> TokenStream {
+/// `use super::models::{A, B};` for the given names (nothing when empty). With area
+/// features (`gated`), `use super::models::*;`: a listed name that a feature turned off
+/// would not resolve, a glob import just has fewer names.
+pub fn use_models(names: &BTreeSet<String>, gated: bool) -> TokenStream {
     if names.is_empty() {
         return TokenStream::new();
+    }
+    if gated {
+        return quote! { use super::models::*; };
     }
     let idents = names.iter().map(|n| ident(n));
     quote! { use super::models::{#(#idents),*}; }

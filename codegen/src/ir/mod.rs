@@ -232,6 +232,9 @@ pub struct Operation {
     pub security: Option<Vec<Vec<AuthScheme>>>,
     /// The name of the method returning a paginator, when the operation is paginated (`x-pagination`).
     pub pages_method: Option<String>,
+    /// The operation's `tags`, in document order: the areas of the API it belongs to
+    /// (cargo features of a crate generated with [`crate::Options::features`]).
+    pub tags: Vec<String>,
 }
 
 /// A request body.

@@ -2532,82 +2532,8 @@ pub struct TagRef {
 
 /// A field tags can be sorted by (inferred).
 ///
-/// Values this client does not know yet are kept in `Unknown`, so new server values
-/// never break decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TagSortField {
-    /// `id`
-    Id,
-    /// A value not listed in the API description.
-    Unknown(String),
-}
-
-impl TagSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Id => "id",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for TagSortField {
-    fn from(value: &str) -> Self {
-        match value {
-            "id" => Self::Id,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl From<String> for TagSortField {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "id" => Self::Id,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl std::str::FromStr for TagSortField {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl AsRef<str> for TagSortField {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Display for TagSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for TagSortField {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TagSortField {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        runtime::deserialize_str_as(deserializer, |value| Self::from(value))
-    }
-}
-
-impl runtime::QueryValue for TagSortField {
-    fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
+/// The same type as [`ChannelSortField`].
+pub type TagSortField = ChannelSortField;
 
 /// A user (agent) of the Conversocial web app.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

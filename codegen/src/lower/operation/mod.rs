@@ -185,6 +185,7 @@ impl OpLowering<'_, '_> {
             error_bodies,
             security,
             pages_method: None,
+            tags: op.tags.clone(),
         };
         Ok((operation, page))
     }

@@ -1,0 +1,114 @@
+//! The levers that keep generated crates cheap to compile: identical schemas generated once,
+//! areas behind cargo features, one serde direction per type (`Options::features`).
+
+const DOC: &str = r#"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /a:
+    get:
+      operationId: getA
+      tags: [alpha]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  state: { type: string, enum: [open, closed] }
+  /b:
+    post:
+      operationId: postB
+      tags: [Beta Area]
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                state: { type: string, enum: [open, closed] }
+                other: { type: string, enum: [open, closed, merged] }
+      responses:
+        "204": { description: done }
+  /c:
+    get:
+      operationId: getC
+      tags: [gamma]
+      responses:
+        "204": { description: done }
+components:
+  schemas:
+    Lonely:
+      type: object
+      properties:
+        n: { type: integer }
+"#;
+
+fn models(features: bool) -> String {
+    let options =
+        codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, features };
+    let generated = codegen::generate(DOC, &options).unwrap_or_else(|e| panic!("{e}"));
+    generated.files.into_iter().find(|f| f.path == "models.rs").map(|f| f.contents).unwrap_or_default()
+}
+
+#[test]
+fn identical_enums_are_generated_once_and_every_name_stays() {
+    let text = models(false);
+    assert_eq!(text.matches("pub enum ").count(), 2, "open/closed once, open/closed/merged once:\n{text}");
+    assert!(text.contains("pub type PostBBodyState = GetAResponseState;"), "{text}");
+    assert!(text.contains("pub enum PostBBodyOther"), "{text}");
+}
+
+#[test]
+fn without_features_nothing_is_gated() {
+    let text = models(false);
+    assert!(!text.contains("#[cfg"), "{text}");
+    assert!(text.contains("serde::Serialize, serde::Deserialize"), "{text}");
+}
+
+#[test]
+fn features_gate_each_type_by_the_areas_that_use_it() {
+    let text = models(true);
+    let gate_of = |item: &str| {
+        let at = text.find(item).unwrap_or_else(|| panic!("{item} missing:\n{text}"));
+        let cfg = text[..at].rfind("#[cfg(").unwrap_or_else(|| panic!("{item} not gated:\n{text}"));
+        text[cfg..].lines().next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(gate_of("pub struct GetAResponse "), "#[cfg(feature = \"alpha\")]");
+    assert_eq!(gate_of("pub struct PostBBody "), "#[cfg(feature = \"beta-area\")]");
+    assert_eq!(
+        gate_of("pub enum GetAResponseState "),
+        "#[cfg(any(feature = \"alpha\", feature = \"beta-area\"))]"
+    );
+    assert_eq!(gate_of("pub struct Lonely "), "#[cfg(feature = \"other-schemas\")]");
+}
+
+#[test]
+fn features_derive_only_the_direction_a_type_travels_in() {
+    let text = models(true);
+    let derives_of = |item: &str| {
+        let at = text.find(item).unwrap_or_else(|| panic!("{item} missing:\n{text}"));
+        let start = text[..at].rfind("#[derive(").unwrap_or_default();
+        text[start..at].to_owned()
+    };
+    let response = derives_of("pub struct GetAResponse ");
+    assert!(response.contains("serde::Deserialize)]"), "{response}");
+    assert!(
+        response.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]"),
+        "{response}"
+    );
+    let body = derives_of("pub struct PostBBody ");
+    assert!(body.contains("serde::Serialize)]"), "{body}");
+    assert!(body.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Deserialize))]"), "{body}");
+    // Used both ways (through the alias): both impls, neither behind `full-serde`.
+    for direction in ["impl serde::Serialize for", "impl<'de> serde::Deserialize<'de> for"] {
+        let gated = format!("#[cfg(feature = \"full-serde\")]\n{direction} GetAResponseState ");
+        let impl_of = format!("{direction} GetAResponseState ");
+        assert!(text.contains(&impl_of) && !text.contains(&gated), "{text}");
+    }
+    let other =
+        format!("#[cfg(feature = \"full-serde\")]\nimpl<'de> serde::Deserialize<'de> for PostBBodyOther ");
+    assert!(text.contains(&other), "sent only: decoding behind full-serde\n{text}");
+}
