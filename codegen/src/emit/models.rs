@@ -111,8 +111,11 @@ fn serde_derives(serde: Directions) -> (Vec<TokenStream>, TokenStream) {
         optional.push(quote!(serde::Deserialize));
     }
     let cfg = full_serde();
-    let optional =
-        (!optional.is_empty()).then(|| quote!(#[cfg_attr(#cfg, derive(#(#optional),*))])).unwrap_or_default();
+    let optional = if optional.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[cfg_attr(#cfg, derive(#(#optional),*))])
+    };
     (always, optional)
 }
 
