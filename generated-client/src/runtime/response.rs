@@ -84,9 +84,9 @@ pub(crate) fn decode_tolerant<T: DeserializeOwned>(
 ///
 /// ```
 /// use conversocial::models::TagList;
-/// use conversocial::runtime::DriftAction;
+/// use conversocial::DriftAction;
 /// let body = br#"{"tags": [{"id": "2", "url": "u"}, {"url": 3}]}"#;
-/// let (page, drift): (TagList, _) = conversocial::runtime::decode_json_tolerant(body).unwrap();
+/// let (page, drift): (TagList, _) = conversocial::decode_json_tolerant(body).unwrap();
 /// assert_eq!(page.tags.len(), 1);
 /// assert_eq!(drift[0].path, "tags[1]");
 /// assert_eq!(drift[0].action, DriftAction::SetAside);
@@ -102,7 +102,7 @@ pub fn decode_json_tolerant<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<
 ///
 /// ```
 /// use conversocial::models::TagList;
-/// let page: TagList = conversocial::runtime::decode_json(br#"{"tags": [{"id": "2", "url": "u"}]}"#).unwrap();
+/// let page: TagList = conversocial::decode_json(br#"{"tags": [{"id": "2", "url": "u"}]}"#).unwrap();
 /// assert_eq!(page.tags[0].id.as_str(), "2");
 /// ```
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
