@@ -95,6 +95,8 @@ mod generated;
 // public for generated code, hidden from the docs. Users name the root re-exports below.
 #[doc(hidden)]
 pub mod runtime;
+// Hand-written helpers specific to this API, beside the generated operations.
+mod reports;
 
 pub use generated::{models, queries};
 pub use runtime::surface::*;

@@ -21,7 +21,7 @@ pub(crate) fn fallback(
         .and_then(doc_of)
         .map(|d| d.split("\n\n").next().unwrap_or_default().trim().to_owned())
         .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| format!("{}.", capitalise(&describe(ty, inline))));
+        .unwrap_or_else(|| format!("{}; not described by the API document.", capitalise(&describe(ty, inline))));
     if !text.ends_with(['.', ')', '!', '?']) {
         text.push('.');
     }
@@ -46,15 +46,15 @@ fn describe(ty: &TypeRef, schema: Option<&Schema>) -> String {
             Some(SchemaKind::Type(Type::String(s))) => match &s.format {
                 VariantOrUnknownOrEmpty::Unknown(f) if f == "uri" || f == "url" => "a URL".to_owned(),
                 VariantOrUnknownOrEmpty::Unknown(f) if f == "email" => "an email address".to_owned(),
-                VariantOrUnknownOrEmpty::Unknown(f) => format!("text (format `{f}`)"),
+                VariantOrUnknownOrEmpty::Unknown(f) => format!("a string of format `{f}`"),
                 _ if !s.enumeration.is_empty() => {
                     let values: Vec<String> =
                         s.enumeration.iter().flatten().map(|v| format!("`{v}`")).collect();
                     format!("one of {}", values.join(", "))
                 }
-                _ => "text".to_owned(),
+                _ => "a string".to_owned(),
             },
-            _ => "text".to_owned(),
+            _ => "a string".to_owned(),
         },
         TypeRef::Bool => "`true` or `false`".to_owned(),
         TypeRef::I32 | TypeRef::I64 => "a whole number".to_owned(),
@@ -65,7 +65,7 @@ fn describe(ty: &TypeRef, schema: Option<&Schema>) -> String {
         TypeRef::Json => "any JSON value".to_owned(),
         TypeRef::JsonObject => "a JSON object".to_owned(),
         TypeRef::Bytes => "binary data".to_owned(),
-        TypeRef::Named(name) => format!("a [`{name}`]"),
+        TypeRef::Named(name) => format!("of type `{name}`"),
         TypeRef::Boxed(inner) => describe(inner, None),
         TypeRef::Vec(inner) => format!("a list of {}", plural(inner)),
         TypeRef::Map(inner) => format!("a map from names to {}", plural(inner)),
@@ -75,7 +75,7 @@ fn describe(ty: &TypeRef, schema: Option<&Schema>) -> String {
 /// The values of a list or map, in a few words.
 fn plural(ty: &TypeRef) -> String {
     match ty {
-        TypeRef::Named(name) => format!("[`{name}`] values"),
+        TypeRef::Named(name) => format!("`{name}` values"),
         TypeRef::Boxed(inner) => plural(inner),
         other => format!("values, each {}", describe(other, None)),
     }

@@ -181,10 +181,10 @@ pub(crate) fn type_of(
         }
         return Ok(TypeRef::Named(name));
     }
-    if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
-        if let Some(only) = parts.first() {
-            return type_of(cx, only, context, &ptr(pointer, &["oneOf", "0"]));
-        }
+    if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind
+        && let Some(only) = parts.first()
+    {
+        return type_of(cx, only, context, &ptr(pointer, &["oneOf", "0"]));
     }
     primitive(cx, schema, context, pointer)
 }

@@ -39,6 +39,7 @@
 //! | `error` | [`Error`] |
 //! | `error_body` | [`ApiErrorBody`], bounded excerpts of bodies |
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
+//! | `waiter` | [`Waiter`], [`Progress`], [`WaitError`]: polling until a final state, with a deadline |
 //! | `testing` | [`ClientBuilder::for_tests`]: the preset for tests against a mock server |
 
 mod auth;
@@ -68,6 +69,7 @@ mod send;
 mod strings;
 mod testing;
 mod time;
+mod waiter;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
 pub use client::{Client, RawResponse};
@@ -91,6 +93,7 @@ pub use response::{decode_json, decode_json_tolerant};
 pub use retry::RetryPolicy;
 pub use strings::deserialize_str_as;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};
+pub use waiter::{Progress, WaitError, Waiter};
 
 /// Everything a user of the crate names, re-exported at the crate root: the client and its
 /// configuration, errors, pagination, cursors, drift, time and query value types, and the
@@ -102,8 +105,9 @@ pub mod surface {
     pub use super::{
         ApiErrorBody, ApiKeyLocation, AuthScheme, BoxError, Client, ClientBuilder, Credentials, Cursor,
         DEFAULT_MAX_EMPTY_PAGES, Date, DateTime, Drift, DriftAction, DriftSummary, Error, GcraLimiter, Items,
-        Multipart, Nullable, ObjectStyle, Page, PageOf, Pages, Paginator, ParseTimeError, RateLimit,
-        RateLimiter, RetryPolicy, SortKey, Timestamp, decode_json, decode_json_tolerant, defaults,
+        Multipart, Nullable, ObjectStyle, Page, PageOf, Pages, Paginator, ParseTimeError, Progress,
+        RateLimit, RateLimiter, RetryPolicy, SortKey, Timestamp, WaitError, Waiter, decode_json,
+        decode_json_tolerant, defaults,
     };
     pub use {bytes, chrono, reqwest, secrecy, serde_json, url};
 }

@@ -24,20 +24,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// In a request body, [`Absent`](Self::Absent) leaves the field out (the server keeps what
 /// it has) and [`Null`](Self::Null) sends `null` (clears it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Nullable<T> {
     /// Not in the JSON object.
+    #[default]
     Absent,
     /// `null`.
     Null,
     /// A value.
     Value(T),
-}
-
-impl<T> Default for Nullable<T> {
-    fn default() -> Self {
-        Nullable::Absent
-    }
 }
 
 impl<T> Nullable<T> {
