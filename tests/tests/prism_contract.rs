@@ -664,12 +664,12 @@ async fn every_operation_matches_the_spec() {
     if let Some(list) = run.call("listTags", sent, c.list_tags(&query)).await {
         let names: Vec<_> = list.tags.iter().map(|tag| tag.name.as_deref()).collect();
         run.same("listTags", "tags[].name", names, [Some("Complaint"), Some("Antag")]);
-        // paging is `{}`: next_page absent, `None`.
+        // paging is `{}`: next_page absent.
         run.same(
             "listTags",
             "paging.next_page",
             list.paging.map(|p| p.next_page),
-            Some(Nullable::<String>::Null),
+            Some(Nullable::<String>::Absent),
         );
     }
 

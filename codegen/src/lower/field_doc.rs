@@ -21,7 +21,9 @@ pub(crate) fn fallback(
         .and_then(doc_of)
         .map(|d| d.split("\n\n").next().unwrap_or_default().trim().to_owned())
         .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| format!("{}; not described by the API document.", capitalise(&describe(ty, inline))));
+        .unwrap_or_else(|| {
+            format!("{}; not described by the API document.", capitalise(&describe(ty, inline)))
+        });
     if !text.ends_with(['.', ')', '!', '?']) {
         text.push('.');
     }

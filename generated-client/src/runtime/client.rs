@@ -26,7 +26,7 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// limiter and one configuration, so any number of tasks can use it at once.
 ///
 /// Generated code adds one `async fn` per operation; they all go through
-/// [`Client::execute`] and [`Client::paginate`].
+/// the runtime (`Client::execute`, `Client::paginate`: the contract, hidden from these docs).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,

@@ -96,7 +96,7 @@ pub fn decode_json_tolerant<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<
 }
 
 /// Decodes a 2xx JSON body exactly as a [strict](super::ClientBuilder::strict_decoding)
-/// [`Client::execute`](super::Client::execute) does: the `"success": false` envelope
+/// client decodes an operation's response: the `"success": false` envelope
 /// check, then serde, with the JSON path and an excerpt of the body in the error when a
 /// field does not fit. Useful for bodies stored earlier.
 ///
