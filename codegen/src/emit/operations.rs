@@ -212,6 +212,8 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
             lines.join("\n")
         ))
     });
+    // `own` trims blank lines at the ends: the heading needs one before it to render as one.
+    let error_doc = error_doc.map(|d| quote!(#[doc = ""] #d));
     let doc = quote!(#spec_doc #doc #error_doc);
     let deprecated =
         op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));

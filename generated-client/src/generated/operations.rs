@@ -29,6 +29,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -52,6 +53,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -78,6 +80,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -103,6 +106,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -129,6 +133,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -157,6 +162,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -182,6 +188,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -207,6 +214,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -234,6 +242,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -272,6 +281,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -320,6 +330,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -364,6 +375,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -401,6 +413,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -433,6 +446,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
