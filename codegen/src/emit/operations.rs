@@ -28,8 +28,8 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         }
         match &op.response {
             Some(Response::Json(r)) => collect_names(r, &mut used),
-            Some(Response::Several(name)) => {
-                used.insert(name.clone());
+            Some(Response::Several { type_name }) => {
+                used.insert(type_name.clone());
             }
             _ => {}
         }
@@ -151,7 +151,8 @@ fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
 }
 
 /// The match arms decoding each success status of a `Several` response; unlisted 2xx
-/// statuses decode as the `2XX` variant, or else as the first.
+/// statuses decode as the `2XX` variant, or else as the first. (`ir::validate` has checked
+/// that the enum exists, so the fallback arm is never emitted.)
 fn several_arms(api: &Api, name: &str) -> TokenStream {
     let Some(TypeDef::Responses(def)) = api.types.get(name) else {
         return quote!(_ => compile_error!("generator bug: no responses enum"));
@@ -222,11 +223,11 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
             let t = ty(t);
             (quote!(#t), quote!(self.execute(#request).await))
         }
-        Some(Response::Text(_)) => (quote!(String), quote!(self.execute_text(#request).await)),
-        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
-        Some(Response::Several(name)) => {
-            let enum_name = ident(name);
-            let arms = several_arms(api, name);
+        Some(Response::Text { .. }) => (quote!(String), quote!(self.execute_text(#request).await)),
+        Some(Response::Bytes { .. }) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
+        Some(Response::Several { type_name }) => {
+            let enum_name = ident(type_name);
+            let arms = several_arms(api, type_name);
             (
                 quote!(#enum_name),
                 quote! {
@@ -315,8 +316,8 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
         });
         request = quote!(#request.security(&[#(#alts),*]));
     }
-    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
-        let media = media.as_str();
+    if let Some(Response::Text { accept } | Response::Bytes { accept }) = &op.response {
+        let media = accept.as_str();
         request = quote!(#request.accept(#media));
     }
     if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {
