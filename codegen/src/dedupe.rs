@@ -95,6 +95,14 @@ fn struct_key(types: &BTreeMap<String, TypeDef>, def: &StructDef) -> String {
         push_part(&mut key, "+");
         push_part(&mut key, &type_key(types, t));
     }
+    for choice in &def.choices {
+        push_part(&mut key, "choice");
+        push_part(&mut key, &choice.name);
+        push_part(&mut key, &choice.enum_name);
+        for f in &choice.variants {
+            field_key(types, f, &mut key);
+        }
+    }
     key
 }
 

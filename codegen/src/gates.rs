@@ -130,11 +130,6 @@ impl Gates {
         !self.areas.is_empty()
     }
 
-    /// Whether serde directions are split (the crate has a `full-serde` feature).
-    pub fn split_directions(&self) -> bool {
-        self.directions
-    }
-
     /// `#[cfg(...)]` for a type, or nothing when every area needs it.
     pub fn type_cfg(&self, name: &str) -> TokenStream {
         match self.type_areas.get(name) {
@@ -267,8 +262,8 @@ fn roots(op: &Operation) -> (Vec<String>, Vec<String>) {
     let mut response = Vec::new();
     match &op.response {
         Some(Response::Json(t)) => names_in(t, &mut response),
-        Some(Response::Several(name)) => response.push(name.clone()),
-        Some(Response::Text(_) | Response::Bytes(_)) | None => {}
+        Some(Response::Several { type_name }) => response.push(type_name.clone()),
+        Some(Response::Text { .. } | Response::Bytes { .. }) | None => {}
     }
     for (_, t) in &op.error_bodies {
         names_in(t, &mut response);
@@ -310,6 +305,9 @@ fn closure(api: &Api, roots: Vec<String>) -> BTreeSet<String> {
                 }
                 if let Some(t) = &d.additional {
                     names_in(t, &mut todo);
+                }
+                for f in d.choices.iter().flat_map(|c| &c.variants) {
+                    names_in(&f.ty, &mut todo);
                 }
             }
             Some(TypeDef::Alias(d)) => names_in(&d.target, &mut todo),

@@ -29,8 +29,8 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
         }
         match &op.response {
             Some(Response::Json(r)) => collect_names(r, &mut used),
-            Some(Response::Several(name)) => {
-                used.insert(name.clone());
+            Some(Response::Several { type_name }) => {
+                used.insert(type_name.clone());
             }
             _ => {}
         }
@@ -162,7 +162,8 @@ fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
 }
 
 /// The match arms decoding each success status of a `Several` response; unlisted 2xx
-/// statuses decode as the `2XX` variant, or else as the first.
+/// statuses decode as the `2XX` variant, or else as the first. (`ir::validate` has checked
+/// that the enum exists, so the fallback arm is never emitted.)
 fn several_arms(api: &Api, name: &str) -> TokenStream {
     let Some(TypeDef::Responses(def)) = api.types.get(name) else {
         return quote!(_ => compile_error!("generator bug: no responses enum"));
@@ -223,6 +224,8 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
             lines.join("\n")
         ))
     });
+    // `own` trims blank lines at the ends: the heading needs one before it to render as one.
+    let error_doc = error_doc.map(|d| quote!(#[doc = ""] #d));
     let doc = quote!(#spec_doc #doc #error_doc);
     let deprecated =
         op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
@@ -231,11 +234,11 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
             let t = ty(t);
             (quote!(#t), quote!(self.execute(#request).await))
         }
-        Some(Response::Text(_)) => (quote!(String), quote!(self.execute_text(#request).await)),
-        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
-        Some(Response::Several(name)) => {
-            let enum_name = ident(name);
-            let arms = several_arms(api, name);
+        Some(Response::Text { .. }) => (quote!(String), quote!(self.execute_text(#request).await)),
+        Some(Response::Bytes { .. }) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
+        Some(Response::Several { type_name }) => {
+            let enum_name = ident(type_name);
+            let arms = several_arms(api, type_name);
             (
                 quote!(#enum_name),
                 quote! {
@@ -312,10 +315,10 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
         setup.push(quote!(query.validate()?;));
     }
     let mut request = quote!(runtime::Request::new(reqwest::Method::#http, #id, #path));
-    if let Some(q) = &op.query {
-        if q.params.iter().any(|p| p.location == ParamLocation::Query) {
-            request = quote!(#request.query(query.to_query()));
-        }
+    if let Some(q) = &op.query
+        && q.params.iter().any(|p| p.location == ParamLocation::Query)
+    {
+        request = quote!(#request.query(query.to_query()));
     }
     if let Some(alternatives) = &op.security {
         let alts = alternatives.iter().map(|set| {
@@ -324,8 +327,8 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
         });
         request = quote!(#request.security(&[#(#alts),*]));
     }
-    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
-        let media = media.as_str();
+    if let Some(Response::Text { accept } | Response::Bytes { accept }) = &op.response {
+        let media = accept.as_str();
         request = quote!(#request.accept(#media));
     }
     if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {
@@ -540,14 +543,14 @@ fn borrow_chain(chain: &[FieldStep]) -> (TokenStream, bool) {
     let mut is_option = false;
     for step in chain {
         let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
+        // `Nullable` steps are `runtime::Nullable<T>` fields: `.value()` is their `Option<&T>`.
         expr = match (is_option, step.optionality) {
             (false, Optionality::Required) => quote!(#expr.#f),
-            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
+            (false, Optionality::Optional) => quote!(#expr.#f.as_ref()),
+            (false, Optionality::Nullable) => quote!(#expr.#f.value()),
             (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
-            }
+            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f.as_ref())),
+            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.value())),
         };
         is_option |= step.optionality != Optionality::Required;
     }
@@ -560,13 +563,12 @@ fn items_expr(chain: &[FieldStep]) -> TokenStream {
     let mut is_option = false;
     for step in chain {
         let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.flatten()));
         expr = match (is_option, step.optionality) {
-            (false, _) => quote!(#expr.#f #flatten),
+            (false, Optionality::Nullable) => quote!(#expr.#f.into_value()),
+            (false, _) => quote!(#expr.#f),
             (true, Optionality::Required) => quote!(#expr.map(|v| v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f) #flatten)
-            }
+            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f)),
+            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.into_value())),
         };
         is_option |= step.optionality != Optionality::Required;
     }

@@ -3,9 +3,11 @@
 //! Every name here is already a valid, unique Rust name; every wire name is kept beside it.
 
 mod http;
+mod validate;
 
 pub use http::{HttpMethod, PathSegment, PathTemplate};
 use std::collections::BTreeMap;
+pub use validate::validate;
 
 /// The whole API, ready to emit.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,21 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// Value type of `additionalProperties` when it has a schema; captured with `#[serde(flatten)]`.
     pub additional: Option<TypeRef>,
+    /// Groups of properties of which exactly one is sent (`x-exactly-one-of`), each one
+    /// field of an enum type; their properties are not in `fields`.
+    pub choices: Vec<Choice>,
+}
+
+/// Properties of which exactly one is sent (`x-exactly-one-of`): one struct field, of an
+/// enum with a variant per property, flattened into the object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// Rust name of the struct field.
+    pub name: String,
+    /// Rust name of the enum.
+    pub enum_name: String,
+    /// The properties, in the extension's order; a variant each, named from the wire name.
+    pub variants: Vec<Field>,
 }
 
 /// A struct field.
@@ -120,7 +137,7 @@ impl Field {
         !self.required || self.nullable || self.read_only || self.write_only
     }
 
-    /// Whether absent and `null` are kept apart (`Option<Option<T>>`): a field that may be
+    /// Whether absent and `null` are kept apart (`runtime::Nullable<T>`): a field that may be
     /// left out and may also be `null`.
     pub fn double_option(&self) -> bool {
         self.nullable && (!self.required || self.read_only || self.write_only)
@@ -296,12 +313,20 @@ pub enum Response {
     /// Decoded from JSON.
     Json(TypeRef),
     /// Returned as text.
-    Text(String),
+    Text {
+        /// The media type asked for (`Accept`).
+        accept: String,
+    },
     /// Returned as bytes.
-    Bytes(String),
-    /// Several success statuses with different bodies: an enum (in `Api::types`) with a
-    /// variant per status.
-    Several(String),
+    Bytes {
+        /// The media type asked for (`Accept`).
+        accept: String,
+    },
+    /// Several success statuses with different bodies: an enum with a variant per status.
+    Several {
+        /// The Rust name of that enum, a [`TypeDef::Responses`] in `Api::types`.
+        type_name: String,
+    },
 }
 
 /// The success responses of one operation, as an enum with a variant per status.
@@ -516,7 +541,7 @@ pub enum Optionality {
     Required,
     /// `Option<T>`.
     Optional,
-    /// `Option<Option<T>>`: absent, null or a value.
+    /// `runtime::Nullable<T>`: absent, null or a value.
     Nullable,
 }
 

@@ -2,9 +2,12 @@
 
 mod all_of;
 mod cycles;
+mod exactly_one;
+mod field_doc;
 mod operation;
 mod refs;
 mod schema;
+mod shape;
 
 use crate::error::{Error, Warning, ptr};
 use crate::ir::{AliasDef, Api, TypeDef, TypeRef};
@@ -50,7 +53,8 @@ pub fn lower(api: &Document) -> Result<Api, Error> {
 }
 
 /// Lowers a loaded document into the IR. Unless `strict`, a broken schema becomes
-/// `serde_json::Value` and a broken operation is left out, each with a [`Warning`].
+/// `serde_json::Value` and a broken operation is left out, each with a [`Warning`]. The
+/// result is checked by [`crate::ir::validate`]: an inconsistency is a generator bug.
 pub fn lower_with(api: &Document, strict: bool) -> Result<(Api, Vec<Warning>), Error> {
     let mut cx = Lowerer::new(api, strict);
     cx.lower_components()?;
@@ -64,6 +68,7 @@ pub fn lower_with(api: &Document, strict: bool) -> Result<(Api, Vec<Warning>), E
         operations,
         pages,
     };
+    crate::ir::validate(&lowered)?;
     Ok((lowered, cx.warnings))
 }
 

@@ -29,6 +29,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -52,6 +53,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -78,6 +80,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -103,6 +106,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -129,6 +133,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -157,6 +162,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -182,6 +188,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -207,6 +214,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -234,6 +242,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -272,6 +281,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -320,6 +330,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -364,6 +375,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -401,6 +413,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -433,6 +446,7 @@ impl Client {
     /// # Errors
     ///
     /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    ///
     /// # Error bodies
     ///
     /// The document gives these error statuses a body; read it with `error.body().and_then(|body| body.decode::<T>())`:
@@ -646,11 +660,7 @@ impl runtime::Page for AccountList {
     const ITEMS_PATH: &'static [&'static str] = &["accounts"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Account] {
@@ -671,11 +681,7 @@ impl runtime::Page for ChannelList {
     const ITEMS_PATH: &'static [&'static str] = &["channels"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Channel] {
@@ -696,11 +702,7 @@ impl runtime::Page for ConversationList {
     const ITEMS_PATH: &'static [&'static str] = &["conversations"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Conversation] {
@@ -721,11 +723,7 @@ impl runtime::Page for ReportList {
     const ITEMS_PATH: &'static [&'static str] = &["reports"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Report] {
@@ -746,11 +744,7 @@ impl runtime::Page for TagList {
     const ITEMS_PATH: &'static [&'static str] = &["tags"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Tag] {
@@ -771,11 +765,7 @@ impl runtime::Page for UserList {
     const ITEMS_PATH: &'static [&'static str] = &["users"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[User] {

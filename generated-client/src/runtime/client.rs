@@ -26,7 +26,7 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// limiter and one configuration, so any number of tasks can use it at once.
 ///
 /// Generated code adds one `async fn` per operation; they all go through
-/// [`Client::execute`] and [`Client::paginate`].
+/// the runtime (`Client::execute`, `Client::paginate`: the contract, hidden from these docs).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -129,6 +129,7 @@ impl Client {
     /// Unless the client is [strict](ClientBuilder::strict_decoding), a body that does not
     /// match `T` is decoded anyway where it can be: see [`Drift`]. Each distinct drift is
     /// logged once per client ([`drift_summary`](Self::drift_summary) lists them).
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
         self.execute_decoded(req).await.map(|(value, _)| value)
     }
@@ -167,6 +168,7 @@ impl Client {
 
     /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
     /// response (only a `"success": false` body is still an error).
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_empty(&self, req: Request) -> Result<(), Error> {
         let result = match self.send(&req).await {
             Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts),
@@ -178,6 +180,7 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as text.
     /// A body that is not UTF-8 is an [`Error::Decode`] saying so (nothing is replaced).
     /// Set the media type to ask for with [`Request::accept`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_text(&self, req: Request) -> Result<String, Error> {
         let result = match self.send(&req).await {
             Ok(sent) => response::text(sent.status, sent.body),
@@ -188,6 +191,7 @@ impl Client {
 
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as it came.
     /// Set the media type to ask for with [`Request::accept`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
         let result = self.send(&req).await.map(|sent| sent.body);
         result.map_err(|error| self.redact(error))
@@ -196,6 +200,7 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx response as it came,
     /// for operations whose success statuses carry different bodies: the generated method
     /// matches on [`RawResponse::status`] and decodes with [`RawResponse::json`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_raw(&self, req: Request) -> Result<RawResponse, Error> {
         let result = self.send(&req).await.map(|sent| RawResponse {
             status: sent.status,
@@ -213,6 +218,7 @@ impl Client {
     }
 
     /// A paginator over the list operation `req`; see [`Paginator`].
+    #[doc(hidden)] // the contract with generated code
     pub fn paginate<P: Page>(&self, req: Request) -> Paginator<P> {
         Paginator::new(self.clone(), req)
     }
