@@ -45,7 +45,21 @@ pub fn run() -> Result<()> {
             .collect();
         let mut steps: Vec<(&str, Vec<&str>)> = vec![
             ("clippy --all-features", vec!["clippy", "--quiet", "--all-features", "--", "-D", "warnings"]),
-            ("clippy", vec!["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"]),
+            ("clippy", vec!["clippy", "--quiet", "--", "-D", "warnings"]),
+            // the behaviour tests decode request bodies and encode responses: both directions
+            (
+                "clippy --all-targets --features full-serde",
+                vec![
+                    "clippy",
+                    "--quiet",
+                    "--all-targets",
+                    "--features",
+                    "full-serde",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
             // the runtime's optional shared rate limiter compiles in every generated crate
             (
                 "clippy --features redis",
@@ -62,7 +76,8 @@ pub fn run() -> Result<()> {
             let mut toml = std::fs::read_to_string(&manifest)?;
             toml.push_str(DEV_DEPENDENCIES);
             std::fs::write(&manifest, toml)?;
-            steps.push(("test", vec!["test", "--quiet", "--test", "behaviour"]));
+            // Behaviour tests decode request bodies and encode responses too: both directions.
+            steps.push(("test", vec!["test", "--quiet", "--features", "full-serde", "--test", "behaviour"]));
         }
         for (label, args) in &alone {
             steps.push((label.as_str(), args.iter().map(String::as_str).collect()));
