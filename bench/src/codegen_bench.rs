@@ -40,6 +40,7 @@ pub fn child(path: &Path, runs: usize) {
         source: "bench.yaml".to_owned(),
         command: "cargo xtask bench".to_owned(),
         strict: true,
+        crate_name: "bench".to_owned(),
     };
     // the first two stages alone, once, for where the time and the memory go
     let start = Instant::now();

@@ -43,6 +43,9 @@ pub struct Options {
     /// contradicts itself, a construct without a Rust form) instead of working around it
     /// with a [`Warning`].
     pub strict: bool,
+    /// The generated crate's library name (`conversocial`), used by the usage example in
+    /// each operation's docs; empty: no examples.
+    pub crate_name: String,
 }
 
 /// What [`generate`] made: the files, and the corners of the document it worked around.
@@ -107,7 +110,7 @@ pub fn generate_to(
     // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
     // time (see `render`), so only a few chunks' tokens are alive at once.
     for emitter in emit::emitters(&api) {
-        render::render(emitter(&api, &options.source), &header, sink)?;
+        render::render(emitter(&api, options), &header, sink)?;
     }
     Ok(warnings)
 }

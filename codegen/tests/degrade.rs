@@ -3,7 +3,12 @@
 //! JSON pointer and what was done.
 
 fn generate(text: &str) -> codegen::Generated {
-    let options = codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: false };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: false,
+        crate_name: "x".into(),
+    };
     codegen::generate(text, &options).unwrap_or_else(|e| panic!("refused: {e}"))
 }
 
@@ -60,7 +65,12 @@ fn strict_refuses_what_is_otherwise_worked_around() {
     let text = format!(
         "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{type: object, properties: {{b: {{$ref: '#/nowhere'}}}}}}\n"
     );
-    let options = codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        crate_name: "x".into(),
+    };
     let e = codegen::generate(&text, &options).expect_err("strict refuses");
     assert!(e.to_string().contains("/components/schemas/A/properties/b"), "{e}");
     assert_eq!(generate(&text).warnings.len(), 1);

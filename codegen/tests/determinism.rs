@@ -5,7 +5,12 @@ use serde_json::Value;
 const SPEC: &str = include_str!("../../spec/conversocial-v1.3.yaml");
 
 fn options() -> codegen::Options {
-    codegen::Options { source: "spec.yaml".into(), command: "cargo xtask codegen".into(), strict: true }
+    codegen::Options {
+        source: "spec.yaml".into(),
+        command: "cargo xtask codegen".into(),
+        strict: true,
+        crate_name: "conversocial".into(),
+    }
 }
 
 /// Writes the document as JSON with the keys of every object in reverse order

@@ -2,7 +2,12 @@
 
 /// Strict: every broken corner is the error (without `strict` see `degrade.rs`).
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    let options = codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        ..Default::default()
+    };
     codegen::generate(text, &options).map(|g| g.files)
 }
 

@@ -3,7 +3,7 @@
 //! error that says where.
 
 fn options() -> codegen::Options {
-    codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true }
+    codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, crate_name: "x".into() }
 }
 
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {

@@ -12,6 +12,7 @@ fn generated_client_matches_the_spec() {
         source: "spec/conversocial-v1.3.yaml".into(),
         command: "cargo xtask codegen".into(),
         strict: true,
+        crate_name: "conversocial".into(),
     };
     let files = codegen::generate(&spec, &options).expect("the spec generates").files;
     let dir = root.join("generated-client/src/generated");

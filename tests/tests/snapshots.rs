@@ -14,6 +14,7 @@ fn check(fixture: &str) {
         source: format!("{fixture}.yaml"),
         command: "cargo xtask generate".into(),
         strict: true,
+        crate_name: format!("fixture_{fixture}").replace('-', "_"),
     };
     let generated = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
     for file in generated.files {

@@ -64,6 +64,7 @@ pub fn generate_crate(spec: &Path, out: &Path, name: &str, strict: bool) -> Resu
         source: spec.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         command: "cargo xtask generate".to_owned(),
         strict,
+        crate_name: name.replace('-', "_"),
     };
     let generating = || format!("generating from {}", spec.display());
     let document = codegen::load::parse(&text).with_context(generating)?;

@@ -5,6 +5,7 @@ mod operations;
 mod queries;
 mod types;
 
+use crate::Options;
 use crate::docs;
 use crate::ir::Api;
 use proc_macro2::TokenStream;
@@ -32,7 +33,7 @@ impl EmittedFile<'_> {
 }
 
 /// One output file's emitter.
-pub type Emitter = for<'a> fn(&'a Api, &str) -> EmittedFile<'a>;
+pub type Emitter = for<'a> fn(&'a Api, &Options) -> EmittedFile<'a>;
 
 /// The emitters of every output file for `api`, in a fixed order.
 pub fn emitters(api: &Api) -> Vec<Emitter> {
@@ -40,7 +41,7 @@ pub fn emitters(api: &Api) -> Vec<Emitter> {
     if has_queries(api) {
         out.push(|api, _| queries::emit(api));
     }
-    out.push(|api, _| operations::emit(api));
+    out.push(|api, options| operations::emit(api, options.crate_name.clone()));
     out
 }
 
@@ -49,7 +50,8 @@ fn has_queries(api: &Api) -> bool {
 }
 
 /// `mod.rs`: the module docs and the list of modules.
-fn emit_mod<'a>(api: &'a Api, source: &str) -> EmittedFile<'a> {
+fn emit_mod<'a>(api: &'a Api, options: &Options) -> EmittedFile<'a> {
+    let source = &options.source;
     let queries = has_queries(api).then(|| {
         quote! {
             /// Query-parameter types, one per operation that takes query parameters.

@@ -5,7 +5,7 @@
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
 use crate::ir::{
-    Api, AuthScheme, BodyKind, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
+    Api, AuthScheme, BodyKind, Field, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
     PathSegment, PathShape, PathStyle, Response, SuccessBody, TypeDef, TypeRef,
 };
 use proc_macro2::TokenStream;
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 /// is its own `impl Client` block, so a document with at most this many operations has one.
 const CHUNK: usize = 100;
 
-pub fn emit(api: &Api) -> EmittedFile<'_> {
+pub fn emit(api: &Api, crate_name: String) -> EmittedFile<'_> {
     let mut used = BTreeSet::new();
     let mut queries = BTreeSet::new();
     for op in &api.operations {
@@ -27,7 +27,12 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
             collect_names(&body.ty, &mut used);
         }
         match &op.response {
-            Some(Response::Json(r)) => collect_names(r, &mut used),
+            Some(Response::Json(r)) => {
+                collect_names(r, &mut used);
+                if let Some((_, field)) = envelope(api, op) {
+                    collect_names(&field.ty, &mut used);
+                }
+            }
             Some(Response::Several(name)) => {
                 used.insert(name.clone());
             }
@@ -81,8 +86,9 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         chunks.push(Box::new(|| quote!(impl Client {})));
     }
     for ops in api.operations.chunks(CHUNK) {
+        let crate_name = crate_name.clone();
         chunks.push(Box::new(move || {
-            let methods = ops.iter().map(|op| emit_method(api, op));
+            let methods = ops.iter().map(|op| emit_method(api, op, &crate_name));
             quote! {
                 impl Client {
                     #(#methods)*
@@ -107,8 +113,17 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
     EmittedFile { path: "operations.rs".into(), tokens: head, chunks }
 }
 
+/// How an operation's call takes its query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QueryArg {
+    /// No query parameters, or the query is left out (the short method of an optional query).
+    Absent,
+    /// The query is an argument.
+    Given,
+}
+
 /// `(arguments with types, argument names)` of an operation, in signature order.
-fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
+fn args(op: &Operation, query: QueryArg) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut decl = Vec::new();
     let mut names = Vec::new();
     for p in &op.path_params {
@@ -128,7 +143,7 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
         decl.push(quote!(#name: #t));
         names.push(quote!(#name));
     }
-    if let Some(q) = &op.query {
+    if let (Some(q), QueryArg::Given) = (&op.query, query) {
         let qt = ident(&q.name);
         decl.push(quote!(query: &#qt));
         names.push(quote!(query));
@@ -162,7 +177,7 @@ fn several_arms(api: &Api, name: &str) -> TokenStream {
         match &v.body {
             Some(SuccessBody::Json(_)) => quote!(response.json().map(#enum_name::#variant)),
             Some(SuccessBody::Text) => quote!(response.text().map(#enum_name::#variant)),
-            Some(SuccessBody::Bytes) => quote!(Ok(#enum_name::#variant(response.bytes().clone()))),
+            Some(SuccessBody::Bytes) => quote!(Ok(#enum_name::#variant(response.into_bytes()))),
             None => quote!(Ok(#enum_name::#variant)),
         }
     };
@@ -175,26 +190,222 @@ fn several_arms(api: &Api, name: &str) -> TokenStream {
     quote! { #(#arms)* _ => #fallback, }
 }
 
-fn emit_method(api: &Api, op: &Operation) -> TokenStream {
+/// The envelope a JSON response is unwrapped from: a struct (not a page) whose only
+/// property is one required object. Returns the envelope's name and that field.
+fn envelope<'a>(api: &'a Api, op: &Operation) -> Option<(&'a str, &'a Field)> {
+    let Some(Response::Json(TypeRef::Named(name))) = &op.response else { return None };
+    let Some(TypeDef::Struct(def)) = api.types.get(name) else { return None };
+    if api.pages.contains_key(name) || def.additional.is_some() {
+        return None;
+    }
+    let [field] = def.fields.as_slice() else { return None };
+    let TypeRef::Named(inner) = &field.ty else { return None };
+    let object = matches!(api.types.get(inner), Some(TypeDef::Struct(_)));
+    (object && !field.optional()).then_some((def.name.as_str(), field))
+}
+
+/// The call's result type and the function turning its 2xx response into it.
+fn result_and_finish(api: &Api, op: &Operation) -> (TokenStream, TokenStream) {
+    match &op.response {
+        Some(Response::Json(t)) => match envelope(api, op) {
+            Some((name, field)) => {
+                let (envelope, member, inner) = (ident(name), ident(&field.name), ty(&field.ty));
+                (inner, quote!(|response| response.json::<#envelope>().map(|envelope| envelope.#member)))
+            }
+            None => (ty(t), quote!(|response| response.json())),
+        },
+        Some(Response::Text(_)) => (quote!(String), quote!(|response| response.text())),
+        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(|response| Ok(response.into_bytes()))),
+        Some(Response::Several(name)) => {
+            let enum_name = ident(name);
+            let arms = several_arms(api, name);
+            (quote!(#enum_name), quote!(|response| match response.status().as_u16() { #arms }))
+        }
+        None => (quote!(()), quote!(|response| response.empty())),
+    }
+}
+fn emit_method(api: &Api, op: &Operation, crate_name: &str) -> TokenStream {
     let method = ident(&op.method);
-    let (decl, names) = args(op);
     let build = request_fn_name(op);
-    let fallible = op.request_is_fallible();
-    let request = if fallible { quote!(#build(#(#names),*)?) } else { quote!(#build(#(#names),*)) };
+    let (ret, finish) = result_and_finish(api, op);
+    let deprecated =
+        op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
     let spec_doc = op.doc.as_deref().filter(|d| !d.trim().is_empty()).map(|d| {
         let d = crate::docs::outer(d);
         quote!(#d #[doc = ""])
     });
+    let call = |names: &[TokenStream]| {
+        let request = if op.request_is_fallible() {
+            quote!(#build(#(#names),*))
+        } else {
+            quote!(Ok(#build(#(#names),*)))
+        };
+        quote!(runtime::Call::new(self, #request, #finish))
+    };
+    let main = match (&op.with_method, &op.query) {
+        (Some(with_method), Some(q)) => {
+            // The short method sends the empty query; `_with` takes one.
+            let with = ident(with_method);
+            let (decl, _) = args(op, QueryArg::Absent);
+            let (with_decl, with_names) = args(op, QueryArg::Given);
+            let qt = ident(&q.name);
+            let short_names: Vec<TokenStream> = with_names
+                .iter()
+                .map(|n| if n.to_string() == "query" { quote!(&#qt::new()) } else { n.clone() })
+                .collect();
+            let doc = method_doc(api, op, crate_name, Some((with_method, &q.name)));
+            let with_doc = crate::docs::own(&format!(
+                "[`Self::{}`] with query parameters: `{} {}` (operation `{}`).\n\n\
+                 # Errors\n\nAs [`Self::{}`].",
+                op.method,
+                op.http_method.as_str(),
+                op.path.raw,
+                op.id,
+                op.method
+            ));
+            let with_call = call(&with_names);
+            quote! {
+                #spec_doc
+                #doc
+                #deprecated
+                pub fn #method(&self, #(#decl),*) -> runtime::Call<#ret> {
+                    self.#with(#(#short_names),*)
+                }
+
+                #with_doc
+                #deprecated
+                pub fn #with(&self, #(#with_decl),*) -> runtime::Call<#ret> {
+                    #with_call
+                }
+            }
+        }
+        _ => {
+            let (decl, names) = args(op, QueryArg::Given);
+            let doc = method_doc(api, op, crate_name, None);
+            let call = call(&names);
+            quote! {
+                #spec_doc
+                #doc
+                #deprecated
+                pub fn #method(&self, #(#decl),*) -> runtime::Call<#ret> {
+                    #call
+                }
+            }
+        }
+    };
+    let pages =
+        op.pages_method.as_ref().map(|pages_method| emit_pages(op, pages_method, deprecated.as_ref()));
+    quote! { #main #pages }
+}
+
+/// The `_pages` method of a paginated operation, and its `_resume` method.
+fn emit_pages(op: &Operation, pages_method: &str, deprecated: Option<&TokenStream>) -> TokenStream {
+    let build = request_fn_name(op);
+    let (decl, names) = args(op, QueryArg::Given);
+    let pages_ident = ident(pages_method);
+    let resp = match &op.response {
+        Some(Response::Json(t)) => ty(t),
+        _ => quote!(()),
+    };
     let doc = crate::docs::own(&format!(
-        "`{} {}` (operation `{}`).\n\n\
-         # Errors\n\n\
-         Fails with [`Error`] when the request cannot be sent, the API answers with an \
-         error status (after the client's retries), or the response does not decode.",
-        op.http_method.as_str(),
-        op.path.raw,
-        op.id
+        "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
+         The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
+         hands out a cursor after each page so that an interrupted export can resume{}.",
+        op.method,
+        op.resume_method.as_ref().map(|m| format!(" with [`Self::{m}`]")).unwrap_or_default()
     ));
-    let error_doc = (!op.error_bodies.is_empty()).then(|| {
+    let single_sort = op.query.as_ref().and_then(|q| q.single_sort.as_ref()).map(|field| {
+        let field_ident = ident(field);
+        let msg = format!(
+            "{} returns no next-page links when sorting by more than one field; \
+             sort by one field to page through the results",
+            op.id
+        );
+        quote! {
+            if query.#field_ident.len() > 1 {
+                return runtime::Paginator::failed(runtime::Error::invalid_request(#msg));
+            }
+        }
+    });
+    let body = if op.request_is_fallible() {
+        quote! {
+            match #build(#(#names),*) {
+                Ok(request) => self.paginate(request),
+                Err(error) => runtime::Paginator::failed(error),
+            }
+        }
+    } else {
+        quote!(self.paginate(#build(#(#names),*)))
+    };
+    let resume = op.resume_method.as_ref().map(|resume_method| {
+        let resume_ident = ident(resume_method);
+        let doc = crate::docs::own(&format!(
+            "Goes on with [`Self::{pages_method}`] from a cursor saved from one of its pages \
+             ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), \
+             [`Pages::cursor`](runtime::Pages::cursor)) or item streams \
+             ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.\n\n\
+             Pages are fetched as operation `{id}`, with its security requirement; header \
+             parameters of the first request are not kept (the cursor holds the query). \
+             The first page of a stream resumed mid-page starts after the items already \
+             delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or \
+             skip [`PageOf::skipped`](runtime::PageOf::skipped) items.",
+            id = op.id,
+        ));
+        let id = op.id.as_str();
+        let like =
+            request_traits(op, quote!(runtime::Request::new(reqwest::Method::GET, #id, String::new())));
+        quote! {
+            #doc
+            #deprecated
+            pub fn #resume_ident(&self, cursor: runtime::Cursor) -> runtime::Paginator<#resp> {
+                self.resume_like(#like, cursor)
+            }
+        }
+    });
+    quote! {
+        #doc
+        #deprecated
+        pub fn #pages_ident(&self, #(#decl),*) -> runtime::Paginator<#resp> {
+            #single_sort
+            #body
+        }
+        #resume
+    }
+}
+
+/// The docs of an operation's method (after the document's own text): what it sends and
+/// returns, an example, and its errors. `with` names the `_with` method and the query type
+/// when the method sends the empty query.
+fn method_doc(api: &Api, op: &Operation, crate_name: &str, with: Option<(&String, &String)>) -> TokenStream {
+    let mut text = format!("`{} {}` (operation `{}`).", op.http_method.as_str(), op.path.raw, op.id);
+    if let Some((name, field)) = envelope(api, op) {
+        text.push_str(&format!(
+            " Returns the `{}` of the [`{name}`](crate::models::{name}) the API answers with.",
+            field.wire
+        ));
+    }
+    if let Some((with_method, query)) = with {
+        text.push_str(&format!(
+            " Sends no query parameters: [`Self::{with_method}`] takes a \
+             [`{query}`](crate::queries::{query})."
+        ));
+    }
+    text.push_str(
+        "\n\nAwait the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt \
+         timeout or a retry policy for this call on it first.",
+    );
+    if !crate_name.is_empty() {
+        text.push_str("\n\n# Example\n\n");
+        text.push_str(&example(api, op, crate_name));
+    }
+    text.push_str(
+        "\n\n# Errors\n\n\
+         Fails with [`Error`] when the request cannot be sent, the API answers with an \
+         error status (after the client's retries), the call's deadline passes, or the \
+         response does not decode. The error names the operation, method and path \
+         ([`Error::context`]).",
+    );
+    if !op.error_bodies.is_empty() {
         let lines: Vec<String> = op
             .error_bodies
             .iter()
@@ -206,94 +417,94 @@ fn emit_method(api: &Api, op: &Operation) -> TokenStream {
                 format!("- `{status}`: {t}")
             })
             .collect();
-        crate::docs::own(&format!(
-            "\n# Error bodies\n\nThe document gives these error statuses a body; read it with \
+        text.push_str(&format!(
+            "\n\n# Error bodies\n\nThe document gives these error statuses a body; read it with \
              `error.body().and_then(|body| body.decode::<T>())`:\n\n{}",
             lines.join("\n")
-        ))
-    });
-    let doc = quote!(#spec_doc #doc #error_doc);
-    let deprecated =
-        op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
-    let (ret, call) = match &op.response {
-        Some(Response::Json(t)) => {
-            let t = ty(t);
-            (quote!(#t), quote!(self.execute(#request).await))
-        }
-        Some(Response::Text(_)) => (quote!(String), quote!(self.execute_text(#request).await)),
-        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
-        Some(Response::Several(name)) => {
-            let enum_name = ident(name);
-            let arms = several_arms(api, name);
-            (
-                quote!(#enum_name),
-                quote! {
-                    let response = self.execute_raw(#request).await?;
-                    match response.status().as_u16() {
-                        #arms
-                    }
-                },
-            )
-        }
-        None => (quote!(()), quote!(self.execute_empty(#request).await)),
-    };
-    let main = quote! {
-        #doc
-        #deprecated
-        pub async fn #method(&self, #(#decl),*) -> Result<#ret, Error> {
-            #call
-        }
-    };
-    let pages = op.pages_method.as_ref().map(|pages_method| {
-        let pages_method = ident(pages_method);
-        let resp = match &op.response {
-            Some(Response::Json(t)) => ty(t),
-            _ => quote!(()),
-        };
-        let doc = crate::docs::own(&format!(
-            "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
-             The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
-             hands out a cursor after each page so that an interrupted export can resume.",
-            op.method
         ));
-        let single_sort = op.query.as_ref().and_then(|q| q.single_sort.as_ref()).map(|field| {
-            let field_ident = ident(field);
-            let msg = format!(
-                "{} returns no next-page links when sorting by more than one field; \
-                 sort by one field to page through the results",
-                op.id
-            );
-            quote! {
-                if query.#field_ident.len() > 1 {
-                    return runtime::Paginator::failed(runtime::Error::invalid_request(#msg));
-                }
+    }
+    crate::docs::own(&text)
+}
+
+/// A `no_run` example of the operation's short call, built from its parameters: ids from
+/// `From<&str>`, numbers and flags as literals; anything else (a required query, a body,
+/// other path values) from a hidden `todo!()` line, so the example always compiles.
+fn example(api: &Api, op: &Operation, krate: &str) -> String {
+    let mut hidden = Vec::new();
+    let mut uses = Vec::new();
+    let mut call_args = Vec::new();
+    for p in &op.path_params {
+        let value = match (&p.ty, p.shape) {
+            (TypeRef::String, PathShape::Scalar) => Some("\"1\"".to_owned()),
+            (TypeRef::I32 | TypeRef::I64, PathShape::Scalar) => Some("1".to_owned()),
+            (TypeRef::Bool, PathShape::Scalar) => Some("true".to_owned()),
+            (TypeRef::Named(n), PathShape::Scalar)
+                if matches!(api.types.get(n), Some(TypeDef::Newtype(_))) =>
+            {
+                uses.push(format!("use {krate}::models::{n};"));
+                Some(format!("&{n}::from(\"1\")"))
             }
-        });
-        let body = if op.request_is_fallible() {
-            quote! {
-                match #build(#(#names),*) {
-                    Ok(request) => self.paginate(request),
-                    Err(error) => runtime::Paginator::failed(error),
-                }
-            }
-        } else {
-            quote!(self.paginate(#build(#(#names),*)))
+            _ => None,
         };
-        quote! {
-            #doc
-            #deprecated
-            pub fn #pages_method(&self, #(#decl),*) -> runtime::Paginator<#resp> {
-                #single_sort
-                #body
-            }
+        call_args.push(value.unwrap_or_else(|| {
+            hidden.push(format!("# let {} = todo!();", p.name));
+            p.name.clone()
+        }));
+    }
+    if let (Some(q), None) = (&op.query, &op.with_method) {
+        hidden.push(format!("# let query: {krate}::queries::{} = todo!();", q.name));
+        call_args.push("&query".to_owned());
+    }
+    match op.body.as_ref().map(|b| &b.kind) {
+        Some(BodyKind::Text) => call_args.push("\"text\"".to_owned()),
+        Some(BodyKind::Bytes) => call_args.push("b\"bytes\"".to_owned()),
+        Some(_) => {
+            hidden.push("# let body = todo!();".to_owned());
+            call_args.push("&body".to_owned());
         }
-    });
-    quote! { #main #pages }
+        None => {}
+    }
+    uses.sort();
+    uses.dedup();
+    let call = format!("client.{}({}).await?", op.method, call_args.join(", "));
+    let line = match (&op.response, envelope(api, op)) {
+        (None, _) => format!("{call};"),
+        (_, Some((_, field))) => format!("let {} = {call};\n# let _ = {};", field.name, field.name),
+        _ => format!("let response = {call};\n# let _ = response;"),
+    };
+    let mut lines = vec!["```no_run".to_owned()];
+    lines.push(format!("# async fn example(client: {krate}::Client) -> Result<(), {krate}::Error> {{"));
+    lines.extend(uses);
+    lines.extend(hidden);
+    lines.push(line);
+    lines.push("# Ok(())".to_owned());
+    lines.push("# }".to_owned());
+    lines.push("```".to_owned());
+    lines.join("\n")
+}
+
+/// `request` with the operation's path template, security requirement and accepted
+/// media type.
+fn request_traits(op: &Operation, mut request: TokenStream) -> TokenStream {
+    let template = op.path.raw.as_str();
+    request = quote!(#request.path_template(#template));
+    if let Some(alternatives) = &op.security {
+        let alts = alternatives.iter().map(|set| {
+            let schemes = set.iter().map(scheme_tokens);
+            quote!(&[#(#schemes),*])
+        });
+        request = quote!(#request.security(&[#(#alts),*]));
+    }
+    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
+        let media = media.as_str();
+        request = quote!(#request.accept(#media));
+    }
+    request
 }
 
 fn emit_request_fn(op: &Operation) -> TokenStream {
     let build = request_fn_name(op);
-    let (decl, _) = args(op);
+    let (decl, _) = args(op, QueryArg::Given);
     let http = ident(op.http_method.as_str());
     let id = &op.id;
     let (mut setup, path) = path_expr(op);
@@ -306,17 +517,7 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
             request = quote!(#request.query(query.to_query()));
         }
     }
-    if let Some(alternatives) = &op.security {
-        let alts = alternatives.iter().map(|set| {
-            let schemes = set.iter().map(scheme_tokens);
-            quote!(&[#(#schemes),*])
-        });
-        request = quote!(#request.security(&[#(#alts),*]));
-    }
-    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
-        let media = media.as_str();
-        request = quote!(#request.accept(#media));
-    }
+    request = request_traits(op, request);
     if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {
         request = quote!(query.apply_headers(#request));
     }

@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::{Auth, Chosen};
+use super::call::CallOptions;
+use super::call_context::CallContext;
 use super::config::Credentials;
 use super::drift::DriftLog;
+use super::hooks::Hooks;
 use super::paginate::{Page, Paginator};
 use super::query::encode;
 use super::request::Target;
@@ -45,6 +48,7 @@ pub(crate) struct Inner {
     /// Decode errors are errors (no drift tolerance).
     pub(crate) strict: bool,
     pub(crate) drift: DriftLog,
+    pub(crate) hooks: Hooks,
 }
 
 /// A successful response, read in full.
@@ -52,6 +56,8 @@ pub(crate) struct Sent {
     pub(crate) status: StatusCode,
     pub(crate) body: Bytes,
     pub(crate) attempts: u32,
+    /// The call, with the response's request id.
+    pub(crate) context: CallContext,
 }
 
 /// A successful response before decoding: see [`Client::execute_raw`].
@@ -60,7 +66,7 @@ pub struct RawResponse {
     status: StatusCode,
     body: Bytes,
     attempts: u32,
-    operation_id: &'static str,
+    context: CallContext,
     client: Client,
 }
 
@@ -75,15 +81,36 @@ impl RawResponse {
         &self.body
     }
 
+    /// The body as it came, by value.
+    pub fn into_bytes(self) -> Bytes {
+        self.body
+    }
+
+    /// Which call this response answers (operation, method, path, request id).
+    pub fn context(&self) -> &CallContext {
+        &self.context
+    }
+
     /// Decodes the body as JSON, with the same checks, drift tolerance and error paths
     /// as [`Client::execute`].
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        self.client.decode(self.operation_id, self.status, &self.body, self.attempts).map(|(value, _)| value)
+        self.client
+            .decode(self.context.operation, self.status, &self.body, self.attempts)
+            .map(|(value, _)| value)
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
     }
 
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<String, Error> {
         response::text(self.status, self.body.clone())
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
+    }
+
+    /// Checks a body whose content is not needed: only a `"success": false` body is an
+    /// error (see [`Client::execute_empty`]).
+    pub fn empty(&self) -> Result<(), Error> {
+        response::check_envelope(self.status, &self.body, self.attempts)
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
     }
 }
 
@@ -138,8 +165,10 @@ impl Client {
         &self,
         req: Request,
     ) -> Result<(T, Vec<Drift>), Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => self.decode(req.operation_id, sent.status, &sent.body, sent.attempts),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => self
+                .decode(req.operation_id, sent.status, &sent.body, sent.attempts)
+                .map_err(|error| error.with_context(&sent.context)),
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -168,8 +197,9 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
     /// response (only a `"success": false` body is still an error).
     pub async fn execute_empty(&self, req: Request) -> Result<(), Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts)
+                .map_err(|error| error.with_context(&sent.context)),
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -179,8 +209,10 @@ impl Client {
     /// A body that is not UTF-8 is an [`Error::Decode`] saying so (nothing is replaced).
     /// Set the media type to ask for with [`Request::accept`].
     pub async fn execute_text(&self, req: Request) -> Result<String, Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => response::text(sent.status, sent.body),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => {
+                response::text(sent.status, sent.body).map_err(|error| error.with_context(&sent.context))
+            }
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -189,7 +221,7 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as it came.
     /// Set the media type to ask for with [`Request::accept`].
     pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
-        let result = self.send(&req).await.map(|sent| sent.body);
+        let result = self.send(&req, &CallOptions::default()).await.map(|sent| sent.body);
         result.map_err(|error| self.redact(error))
     }
 
@@ -197,18 +229,23 @@ impl Client {
     /// for operations whose success statuses carry different bodies: the generated method
     /// matches on [`RawResponse::status`] and decodes with [`RawResponse::json`].
     pub async fn execute_raw(&self, req: Request) -> Result<RawResponse, Error> {
-        let result = self.send(&req).await.map(|sent| RawResponse {
+        self.execute_raw_with(req, &CallOptions::default()).await
+    }
+
+    /// [`execute_raw`](Self::execute_raw) with per-call options (what a [`Call`](super::Call) runs).
+    pub async fn execute_raw_with(&self, req: Request, options: &CallOptions) -> Result<RawResponse, Error> {
+        let result = self.send(&req, options).await.map(|sent| RawResponse {
             status: sent.status,
             body: sent.body,
             attempts: sent.attempts,
-            operation_id: req.operation_id,
+            context: sent.context,
             client: self.clone(),
         });
         result.map_err(|error| self.redact(error))
     }
 
     /// `error` with every configured secret scrubbed from it.
-    fn redact(&self, error: Error) -> Error {
+    pub(crate) fn redact(&self, error: Error) -> Error {
         self.inner.auth.secret_values().fold(error, Error::redacted)
     }
 
@@ -219,8 +256,18 @@ impl Client {
 
     /// A paginator that continues from `cursor` (saved from [`PageOf::next_cursor`](super::PageOf::next_cursor),
     /// [`Pages::cursor`](super::Pages::cursor) or [`Items::cursor`](super::Items::cursor)).
+    ///
+    /// Generated list operations have a typed form, e.g. `list_conversations_resume(cursor)`,
+    /// which also names the operation in logs and spans and keeps its security requirement.
     pub fn resume<P: Page>(&self, cursor: Cursor) -> Paginator<P> {
         Paginator::resume_from(self.clone(), cursor)
+    }
+
+    /// A paginator that continues from `cursor` with the operation id, path template,
+    /// headers, accepted media type and security requirement of `like` (its path, query
+    /// and body are not used): what generated `*_resume` methods call.
+    pub fn resume_like<P: Page>(&self, like: Request, cursor: Cursor) -> Paginator<P> {
+        Paginator::resume_like(self.clone(), like, cursor)
     }
 
     /// The absolute URL for `req`, with its query. Refuses any URL that is not on the

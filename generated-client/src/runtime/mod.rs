@@ -13,7 +13,10 @@
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, preparing requests |
-//! | `send` | the send loop: limiter slots, attempts, retries, bounded reads |
+//! | `call` | [`Call`], [`CallOptions`]: one awaitable operation call with per-call deadline, timeout and retry policy |
+//! | `call_context` | [`CallContext`]: which call an error came from; request id headers |
+//! | `hooks` | request and response hooks ([`ClientBuilder::on_request`], [`ClientBuilder::on_response`]) |
+//! | `send` | the send loop: one span per call, limiter slots, attempts, retries, the call's deadline, bounded reads |
 //! | `body` | reading response bodies within their size limits |
 //! | `response` | turning a response into a value or an [`Error`] |
 //! | `drift` | [`Drift`], [`DriftSummary`]: what did not match the API description, per response and per client |
@@ -35,6 +38,8 @@
 
 mod auth;
 mod body;
+mod call;
+mod call_context;
 mod client;
 mod config;
 mod cursor;
@@ -42,6 +47,7 @@ pub mod defaults;
 mod drift;
 mod error;
 mod error_body;
+mod hooks;
 mod items;
 mod limiter;
 mod multipart;
@@ -60,11 +66,14 @@ mod strings;
 mod time;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
+pub use call::{Call, CallOptions, Finish};
+pub use call_context::{CallContext, REQUEST_ID_HEADERS};
 pub use client::{Client, RawResponse};
 pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use drift::{Drift, DriftAction, DriftSummary};
 pub use error::{ApiErrorBody, BoxError, Error};
+pub use hooks::{RequestHook, ResponseHook};
 pub use items::Items;
 pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;

@@ -71,8 +71,12 @@ pub(crate) fn lower_operations(
                     continue;
                 }
             };
+            if operation.query.as_ref().is_some_and(|q| q.is_optional()) {
+                operation.with_method = Some(methods.claim(format!("{method_name}_with")));
+            }
             if let Some(page) = page {
                 operation.pages_method = Some(methods.claim(format!("{method_name}_pages")));
+                operation.resume_method = Some(methods.claim(format!("{method_name}_resume")));
                 pages.insert(page.type_name.clone(), page);
             }
             operations.push(operation);
@@ -185,6 +189,8 @@ impl OpLowering<'_, '_> {
             error_bodies,
             security,
             pages_method: None,
+            with_method: None,
+            resume_method: None,
         };
         Ok((operation, page))
     }
