@@ -417,8 +417,9 @@ async fn every_operation_matches_the_spec() {
         AccountField::Reports,
     ]);
     let sent = Sent::get("/accounts/14054", query.to_query());
-    if let Some(envelope) =
-        run.call("getAccount", sent, c.get_account_with(&AccountId::from("14054"), &query)).await
+    if let Some(envelope) = run
+        .call_at("getAccount", "/account", sent, c.get_account_with(&AccountId::from("14054"), &query))
+        .await
     {
         run.same("getAccount", "account.name", envelope.name.as_deref(), Some("Acme Support"));
     }
@@ -450,8 +451,9 @@ async fn every_operation_matches_the_spec() {
     let query =
         GetChannelQuery::new().fields([ChannelField::Name, ChannelField::Account, ChannelField::SmallImage]);
     let sent = Sent::get("/channels/64079", query.to_query());
-    if let Some(envelope) =
-        run.call("getChannel", sent, c.get_channel_with(&ChannelId::from("64079"), &query)).await
+    if let Some(envelope) = run
+        .call_at("getChannel", "/channel", sent, c.get_channel_with(&ChannelId::from("64079"), &query))
+        .await
     {
         let account = envelope.account.map(|account| account.id);
         run.same("getChannel", "channel.account.id", account, Some(AccountId::from("14054")));
@@ -566,8 +568,9 @@ async fn every_operation_matches_the_spec() {
         AuthorField::ProfileLink,
     ]);
     let sent = Sent::get("/authors/87413302", query.to_query());
-    if let Some(envelope) =
-        run.call("getAuthor", sent, c.get_author_with(&AuthorId::from("87413302"), &query)).await
+    if let Some(envelope) = run
+        .call_at("getAuthor", "/author", sent, c.get_author_with(&AuthorId::from("87413302"), &query))
+        .await
     {
         run.same("getAuthor", "author.real_name", envelope.real_name, Some(Some("Jane Doe".to_owned())));
         run.same("getAuthor", "author.website", envelope.website, Some(None));
@@ -613,7 +616,7 @@ async fn every_operation_matches_the_spec() {
         date_type: Some(ReportDateType::CreatedDate),
     };
     let sent = Sent::post("/reports", &body);
-    if let Some(envelope) = run.call("createReport", sent, c.create_report(&body)).await {
+    if let Some(envelope) = run.call_at("createReport", "/report", sent, c.create_report(&body)).await {
         run.same("createReport", "report.id", envelope.id.as_ref(), "3573");
         run.same("createReport", "report.generated_date (queued)", envelope.generated_date, None);
     }
@@ -625,7 +628,7 @@ async fn every_operation_matches_the_spec() {
         date_type: None,
     };
     let sent = Sent::post("/reports", &body);
-    run.call("createReport", sent, c.create_report(&body)).await;
+    run.call_at("createReport", "/report", sent, c.create_report(&body)).await;
 
     let query = GetReportQuery::new().fields([
         ReportField::Id,
@@ -635,7 +638,7 @@ async fn every_operation_matches_the_spec() {
     ]);
     let sent = Sent::get("/reports/3571", query.to_query());
     if let Some(envelope) =
-        run.call("getReport", sent, c.get_report_with(&ReportId::from("3571"), &query)).await
+        run.call_at("getReport", "/report", sent, c.get_report_with(&ReportId::from("3571"), &query)).await
     {
         run.same(
             "getReport",
@@ -667,7 +670,9 @@ async fn every_operation_matches_the_spec() {
 
     let query = GetTagQuery::new().fields([TagField::Name]);
     let sent = Sent::get("/tags/2", query.to_query());
-    if let Some(envelope) = run.call("getTag", sent, c.get_tag_with(&TagId::from("2"), &query)).await {
+    if let Some(envelope) =
+        run.call_at("getTag", "/tag", sent, c.get_tag_with(&TagId::from("2"), &query)).await
+    {
         run.same("getTag", "tag.is_active", envelope.is_active, Some(true));
     }
 
@@ -717,7 +722,9 @@ async fn every_operation_matches_the_spec() {
         UserField::Account,
     ]);
     let sent = Sent::get("/users/13112", query.to_query());
-    if let Some(envelope) = run.call("getUser", sent, c.get_user_with(&UserId::from("13112"), &query)).await {
+    if let Some(envelope) =
+        run.call_at("getUser", "/user", sent, c.get_user_with(&UserId::from("13112"), &query)).await
+    {
         run.same("getUser", "user.date_joined", envelope.date_joined, Some(ts("2014-03-05T10:12:40")));
     }
 
