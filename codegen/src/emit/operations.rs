@@ -65,9 +65,13 @@ pub fn emit(api: &Api, crate_name: String) -> EmittedFile<'_> {
         quote!(
             use crate::runtime::Client;
         )
-    } else {
+    } else if api.operations.iter().any(Operation::request_is_fallible) {
         quote!(
             use crate::runtime::{self, Client, Error};
+        )
+    } else {
+        quote!(
+            use crate::runtime::{self, Client};
         )
     };
     let head = quote! {
@@ -400,10 +404,10 @@ fn method_doc(api: &Api, op: &Operation, crate_name: &str, with: Option<(&String
     }
     text.push_str(
         "\n\n# Errors\n\n\
-         Fails with [`Error`] when the request cannot be sent, the API answers with an \
-         error status (after the client's retries), the call's deadline passes, or the \
-         response does not decode. The error names the operation, method and path \
-         ([`Error::context`]).",
+         Fails with [`Error`](runtime::Error) when the request cannot be sent, the API \
+         answers with an error status (after the client's retries), the call's deadline \
+         passes, or the response does not decode. The error names the operation, method \
+         and path ([`Error::context`](runtime::Error::context)).",
     );
     if !op.error_bodies.is_empty() {
         let lines: Vec<String> = op

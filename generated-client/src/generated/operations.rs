@@ -41,7 +41,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -79,7 +79,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -134,7 +134,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -186,7 +186,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -241,7 +241,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -299,7 +299,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -351,7 +351,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -399,7 +399,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -452,7 +452,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -531,7 +531,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -621,7 +621,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -701,7 +701,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -775,7 +775,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -844,7 +844,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`]).
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///

@@ -28,8 +28,9 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
 /// limiter and one configuration, so any number of tasks can use it at once.
 ///
-/// Generated code adds one `async fn` per operation; they all go through
-/// [`Client::execute`] and [`Client::paginate`].
+/// Generated code adds one method per operation, returning a [`Call`](super::Call) to
+/// await; calls go through [`Client::execute_raw_with`], listings through
+/// [`Client::paginate`] and [`Client::resume_like`].
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,

@@ -67,20 +67,15 @@ enum Start {
 /// or [`items`](Self::items).
 ///
 /// ```no_run
-/// # use conversocial::runtime::{Client, Page, Request};
+/// # use conversocial::Client;
+/// # use conversocial::queries::ListUsersQuery;
 /// # use futures::TryStreamExt;
-/// # #[derive(serde::Deserialize)] struct Users { users: Vec<String>, next: Option<String> }
-/// # impl Page for Users { type Item = String;
-/// #   const ITEMS_PATH: &'static [&'static str] = &["users"];
-/// #   const NEXT_PATH: &'static [&'static str] = &["next"];
-/// #   fn next_url(&self) -> Option<&str> { self.next.as_deref() }
-/// #   fn items(&self) -> &[String] { &self.users }
-/// #   fn into_items(self) -> Vec<String> { self.users } }
-/// # async fn run(client: Client) -> Result<(), conversocial::runtime::Error> {
-/// let req = Request::new(reqwest::Method::GET, "list_users", "/users".into());
-/// let mut pages = client.paginate::<Users>(req).max_pages(100).pages();
+/// # async fn run(client: Client) -> Result<(), conversocial::Error> {
+/// let mut pages = client.list_users_pages(&ListUsersQuery::new()).max_pages(100).pages();
 /// while let Some(page) = pages.try_next().await? {
-///     // ... store page.users, then persist page.next_cursor() ...
+///     // ... store page.into_items() and page.next_cursor() together; after a restart,
+///     // client.list_users_resume(cursor) goes on from there ...
+/// #   let _ = page;
 /// }
 /// # Ok(()) }
 /// ```
