@@ -47,6 +47,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A generator bug caught before emission: the lowered API names a type that does not
+    /// exist, or an identifier that is not valid Rust.
+    #[error("internal error: the lowered API is inconsistent at {item}: {message} (please report this)")]
+    Inconsistent {
+        /// The type, operation or page concerned.
+        item: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The generator produced Rust that does not parse: a bug in the generator.
     #[error("internal error while rendering {file}: {message} (please report this)")]
     Render {
@@ -102,6 +111,7 @@ impl Warning {
             | Error::Unsupported { pointer, .. }
             | Error::UnresolvedRef { pointer, .. } => pointer,
             Error::Write { file, .. } | Error::Render { file, .. } => file,
+            Error::Inconsistent { item, .. } => item,
         }
     }
 
@@ -112,7 +122,7 @@ impl Warning {
             Error::Invalid { .. } => "invalid",
             Error::Unsupported { .. } => "unsupported",
             Error::UnresolvedRef { .. } => "unresolved $ref",
-            Error::Write { .. } | Error::Render { .. } => "internal",
+            Error::Write { .. } | Error::Render { .. } | Error::Inconsistent { .. } => "internal",
         }
     }
 }

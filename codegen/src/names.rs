@@ -185,6 +185,15 @@ pub fn snake_name(raw: &str) -> String {
     shorten(name, "_")
 }
 
+/// Whether `name` can be a Rust identifier as it is (with `r#` for keywords): ASCII
+/// letters, digits and `_`, not starting with a digit, not `_` alone.
+pub fn is_valid_ident(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+}
+
 /// Whether `name` must be written as a raw identifier (`r#type`).
 pub fn needs_raw(name: &str) -> bool {
     KEYWORDS.contains(&name)

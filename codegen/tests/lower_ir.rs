@@ -110,3 +110,40 @@ fn bodies_that_are_not_objects() {
 "
     ));
 }
+
+#[test]
+fn one_classification_for_components_and_inline_schemas() {
+    // The same shapes as a component and inline: a plain string is a newtype only as a
+    // component; an allOf of one typed member (here at index 1) and a oneOf/anyOf of one
+    // member are that member; an empty oneOf is any JSON value; enums, objects and unions
+    // get a named type either way.
+    insta::assert_debug_snapshot!(lower(
+        "components:
+  schemas:
+    Name: { type: string }
+    Nothing: { oneOf: [] }
+    Status: { allOf: [{ description: annotated }, { type: string, enum: [open, closed] }] }
+    Holder:
+      type: object
+      properties:
+        plain: { type: string }
+        annotated: { allOf: [{ description: the name }, { $ref: '#/components/schemas/Name' }] }
+        single: { anyOf: [{ type: integer }] }
+        state: { type: string, enum: [on, off] }
+        either: { oneOf: [{ type: integer }, { type: boolean }] }
+        scalars: { allOf: [{ type: string }, { minLength: 1 }] }
+paths:
+  /h:
+    get:
+      operationId: holder
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Holder' } } } }
+        '202': { description: later, content: { text/csv: { schema: { type: string } } } }
+  /t:
+    get:
+      operationId: text
+      responses:
+        '200': { description: ok, content: { text/csv: { schema: { type: string } } } }
+"
+    ));
+}

@@ -25,7 +25,8 @@ struct Row {
     doc: String,
     generated: Result<(), String>,
     warnings: usize,
-    built: Option<Result<(), String>>,
+    /// `cargo check`: the number of compiler warnings, or the first error.
+    built: Option<Result<usize, String>>,
     secs: f64,
 }
 
@@ -136,17 +137,21 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn check(crate_dir: &Path, target_dir: &Path) -> Result<(), String> {
+/// `cargo check` of one generated crate: the number of compiler warnings it prints (a
+/// generated crate should have none), or its first error.
+fn check(crate_dir: &Path, target_dir: &Path) -> Result<usize, String> {
     let output = Command::new(crate::cargo())
         .args(["check", "--quiet", "--message-format=short", "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir)
         .output()
         .map_err(|e| format!("running cargo: {e}"))?;
-    if output.status.success() {
-        return Ok(());
-    }
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        // `--message-format=short`: one `path:line:col: warning: …` line per warning, and a
+        // summary line (`warning: `x` generated N warnings`) that is not counted.
+        return Ok(stderr.lines().filter(|l| l.contains(": warning: ")).count());
+    }
     let first = stderr.lines().find(|l| l.contains("error")).unwrap_or("cargo check failed").to_owned();
     Err(first)
 }
@@ -163,9 +168,10 @@ fn short(text: &str) -> String {
 fn line(row: &Row) -> String {
     let generate = if row.generated.is_ok() { "ok" } else { "refused" };
     let build = match &row.built {
-        Some(Ok(())) => "ok",
-        Some(Err(_)) => "FAILED",
-        None => "-",
+        Some(Ok(0)) => "ok".to_owned(),
+        Some(Ok(n)) => format!("ok, {n} compiler warnings"),
+        Some(Err(_)) => "FAILED".to_owned(),
+        None => "-".to_owned(),
     };
     let error = match (&row.generated, &row.built) {
         (Err(e), _) | (_, Some(Err(e))) => short(e),
@@ -181,10 +187,11 @@ fn print_table(rows: &[Row]) {
         println!("{}", line(row));
     }
     let generated = rows.iter().filter(|r| r.generated.is_ok()).count();
-    let built = rows.iter().filter(|r| matches!(r.built, Some(Ok(())))).count();
+    let built = rows.iter().filter(|r| matches!(r.built, Some(Ok(_)))).count();
+    let warned = rows.iter().filter(|r| matches!(r.built, Some(Ok(n)) if n > 0)).count();
     let failed_build = rows.iter().filter(|r| matches!(r.built, Some(Err(_)))).count();
     println!(
-        "\n{} documents: {generated} generated, {} refused with an error; {built} built, {failed_build} failed to build",
+        "\n{} documents: {generated} generated, {} refused with an error; {built} built ({warned} with compiler warnings), {failed_build} failed to build",
         rows.len(),
         rows.len() - generated
     );

@@ -33,8 +33,8 @@ pub fn emit(api: &Api, crate_name: String) -> EmittedFile<'_> {
                     collect_names(&field.ty, &mut used);
                 }
             }
-            Some(Response::Several(name)) => {
-                used.insert(name.clone());
+            Some(Response::Several { type_name }) => {
+                used.insert(type_name.clone());
             }
             _ => {}
         }
@@ -170,7 +170,8 @@ fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
 }
 
 /// The match arms decoding each success status of a `Several` response; unlisted 2xx
-/// statuses decode as the `2XX` variant, or else as the first.
+/// statuses decode as the `2XX` variant, or else as the first. (`ir::validate` has checked
+/// that the enum exists, so the fallback arm is never emitted.)
 fn several_arms(api: &Api, name: &str) -> TokenStream {
     let Some(TypeDef::Responses(def)) = api.types.get(name) else {
         return quote!(_ => compile_error!("generator bug: no responses enum"));
@@ -218,11 +219,11 @@ fn result_and_finish(api: &Api, op: &Operation) -> (TokenStream, TokenStream) {
             }
             None => (ty(t), quote!(|response| response.json())),
         },
-        Some(Response::Text(_)) => (quote!(String), quote!(|response| response.text())),
-        Some(Response::Bytes(_)) => (quote!(bytes::Bytes), quote!(|response| Ok(response.into_bytes()))),
-        Some(Response::Several(name)) => {
-            let enum_name = ident(name);
-            let arms = several_arms(api, name);
+        Some(Response::Text { .. }) => (quote!(String), quote!(|response| response.text())),
+        Some(Response::Bytes { .. }) => (quote!(bytes::Bytes), quote!(|response| Ok(response.into_bytes()))),
+        Some(Response::Several { type_name }) => {
+            let enum_name = ident(type_name);
+            let arms = several_arms(api, type_name);
             (quote!(#enum_name), quote!(|response| match response.status().as_u16() { #arms }))
         }
         None => (quote!(()), quote!(|response| response.empty())),
@@ -499,8 +500,8 @@ fn request_traits(op: &Operation, mut request: TokenStream) -> TokenStream {
         });
         request = quote!(#request.security(&[#(#alts),*]));
     }
-    if let Some(Response::Text(media) | Response::Bytes(media)) = &op.response {
-        let media = media.as_str();
+    if let Some(Response::Text { accept } | Response::Bytes { accept }) = &op.response {
+        let media = accept.as_str();
         request = quote!(#request.accept(#media));
     }
     request

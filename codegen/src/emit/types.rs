@@ -7,13 +7,10 @@ use quote::quote;
 use std::collections::BTreeSet;
 
 /// An identifier for a name the IR already made valid; keywords become raw identifiers.
-/// Defensive: an invalid name (a generator bug) is replaced, never a panic.
+/// `ir::validate` has checked every name of the API; should one still be invalid (a
+/// generator bug), it is replaced, never a panic.
 pub fn ident(name: &str) -> Ident {
-    let valid = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_";
-    if !valid {
+    if !names::is_valid_ident(name) {
         return Ident::new("invalid_name", Span::call_site());
     }
     if names::needs_raw(name) {

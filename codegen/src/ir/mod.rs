@@ -3,9 +3,11 @@
 //! Every name here is already a valid, unique Rust name; every wire name is kept beside it.
 
 mod http;
+mod validate;
 
 pub use http::{HttpMethod, PathSegment, PathTemplate};
 use std::collections::BTreeMap;
+pub use validate::validate;
 
 /// The whole API, ready to emit.
 #[derive(Debug, Clone, PartialEq)]
@@ -300,12 +302,20 @@ pub enum Response {
     /// Decoded from JSON.
     Json(TypeRef),
     /// Returned as text.
-    Text(String),
+    Text {
+        /// The media type asked for (`Accept`).
+        accept: String,
+    },
     /// Returned as bytes.
-    Bytes(String),
-    /// Several success statuses with different bodies: an enum (in `Api::types`) with a
-    /// variant per status.
-    Several(String),
+    Bytes {
+        /// The media type asked for (`Accept`).
+        accept: String,
+    },
+    /// Several success statuses with different bodies: an enum with a variant per status.
+    Several {
+        /// The Rust name of that enum, a [`TypeDef::Responses`] in `Api::types`.
+        type_name: String,
+    },
 }
 
 /// The success responses of one operation, as an enum with a variant per status.

@@ -5,6 +5,7 @@ mod cycles;
 mod operation;
 mod refs;
 mod schema;
+mod shape;
 
 use crate::error::{Error, Warning, ptr};
 use crate::ir::{AliasDef, Api, TypeDef, TypeRef};
@@ -54,7 +55,8 @@ pub fn lower(api: &Document) -> Result<Api, Error> {
 }
 
 /// Lowers a loaded document into the IR. Unless `strict`, a broken schema becomes
-/// `serde_json::Value` and a broken operation is left out, each with a [`Warning`].
+/// `serde_json::Value` and a broken operation is left out, each with a [`Warning`]. The
+/// result is checked by [`crate::ir::validate`]: an inconsistency is a generator bug.
 pub fn lower_with(api: &Document, strict: bool) -> Result<(Api, Vec<Warning>), Error> {
     let mut cx = Lowerer::new(api, strict);
     cx.lower_components()?;
@@ -68,6 +70,7 @@ pub fn lower_with(api: &Document, strict: bool) -> Result<(Api, Vec<Warning>), E
         operations,
         pages,
     };
+    crate::ir::validate(&lowered)?;
     Ok((lowered, cx.warnings))
 }
 

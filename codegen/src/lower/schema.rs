@@ -1,7 +1,8 @@
 //! Schemas to types: named types for components and inline objects, `TypeRef`s for uses.
 
 use super::Lowerer;
-use super::all_of::{merge_all_of, object_like, typed_members};
+use super::all_of::merge_all_of;
+use super::shape::{Shape, classify};
 use crate::error::{Error, ptr};
 use crate::ir::{
     AliasDef, Discriminator, EnumDef, Field, IntEnumDef, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef,
@@ -37,69 +38,42 @@ pub(crate) fn lower_named(
         ReferenceOr::Item(schema) => schema,
     };
     let doc = doc_of(schema);
-    let def = match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-            TypeDef::Enum(enum_def(name, doc, &s.enumeration))
-        }
-        SchemaKind::Type(Type::String(s)) if matches!(s.format, VariantOrUnknownOrEmpty::Empty) => {
-            TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc })
-        }
-        SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
-            TypeDef::IntEnum(int_enum_def(name, doc, &i.enumeration))
-        }
-        SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => TypeDef::Struct(struct_def(
+    let def = match classify(cx, schema) {
+        Shape::StringEnum(values) => TypeDef::Enum(enum_def(name, doc, values)),
+        Shape::IntEnum(values) => TypeDef::IntEnum(int_enum_def(name, doc, values)),
+        Shape::PlainString => TypeDef::Newtype(NewtypeDef { name: name.to_owned(), doc }),
+        Shape::Struct(object) => TypeDef::Struct(struct_def(
             cx,
             name,
             doc,
-            &o.properties,
-            &o.required,
-            o.additional_properties.as_ref(),
+            object.properties,
+            object.required,
+            object.additional,
             pointer,
         )?),
-        SchemaKind::Any(any) if !any.properties.is_empty() => TypeDef::Struct(struct_def(
-            cx,
-            name,
-            doc,
-            &any.properties,
-            &any.required,
-            any.additional_properties.as_ref(),
-            pointer,
-        )?),
-        SchemaKind::AllOf { all_of } if typed_members(all_of).len() == 1 => {
-            // One real member among annotations (`description`, `nullable`): it is that member.
-            let only = typed_members(all_of).into_iter().next().cloned();
-            match only {
-                Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
-                None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
-            }
+        Shape::SameAs(member, index) | Shape::ScalarAllOf(Some((member, index))) => {
+            return lower_named(cx, name, member, &ptr(pointer, &["allOf", &index.to_string()]));
         }
-        SchemaKind::AllOf { all_of } if !all_of.iter().any(|m| object_like(cx, m)) => {
-            // Scalars constrained by several members (`allOf: [{$ref: Id}, {type: string}]`):
-            // the value has the first member's type.
-            match typed_members(all_of).into_iter().next().cloned() {
-                Some(member) => return lower_named(cx, name, &member, &ptr(pointer, &["allOf", "0"])),
-                None => TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json }),
-            }
+        Shape::ScalarAllOf(None) => {
+            TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target: TypeRef::Json })
         }
-        SchemaKind::AllOf { all_of } => {
+        Shape::MergedAllOf(all_of) => {
             let mut props = IndexMap::new();
             let mut required = Vec::new();
             let mut additional = None;
             merge_all_of(cx, all_of, &ptr(pointer, &["allOf"]), &mut props, &mut required, &mut additional)?;
             TypeDef::Struct(struct_def(cx, name, doc, &props, &required, additional.as_ref(), pointer)?)
         }
-        SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => {
-            let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
-            if parts.len() == 1 {
-                let target = type_of(cx, &parts[0], name, &ptr(pointer, &[key, "0"]))?;
-                TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
-            } else {
-                let mut def = union_def(cx, name, doc, parts, &ptr(pointer, &[key]))?;
-                def.discriminator = discriminator(cx, schema, &def, pointer)?;
-                TypeDef::Union(def)
-            }
+        Shape::SingleMember(member, key) => {
+            let target = type_of(cx, member, name, &ptr(pointer, &[key, "0"]))?;
+            TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
         }
-        _ => {
+        Shape::Union(parts, key) => {
+            let mut def = union_def(cx, name, doc, parts, &ptr(pointer, &[key]))?;
+            def.discriminator = discriminator(cx, schema, &def, pointer)?;
+            TypeDef::Union(def)
+        }
+        Shape::Primitive => {
             let target = primitive(cx, schema, name, pointer)?;
             TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
         }
@@ -129,24 +103,17 @@ pub(crate) fn type_of(
     {
         return cx.ref_type(reference, pointer);
     }
-    let needs_name = match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
-        SchemaKind::Type(Type::Integer(i)) => !i.enumeration.is_empty(),
-        SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
-        SchemaKind::Any(any) => !any.properties.is_empty(),
-        SchemaKind::AllOf { all_of } => {
-            // An allOf of one real member and annotations is that member's type.
-            let typed = typed_members(all_of);
-            if let [only] = typed.as_slice() {
-                let only = (*only).clone();
-                return type_of(cx, &only, context, &ptr(pointer, &["allOf", "0"]));
-            }
-            true
+    let shape = classify(cx, schema);
+    match shape {
+        // An allOf of one real member and annotations is that member's type; so is a
+        // oneOf/anyOf of one member.
+        Shape::SameAs(member, index) => {
+            return type_of(cx, member, context, &ptr(pointer, &["allOf", &index.to_string()]));
         }
-        SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => parts.len() > 1,
-        _ => false,
-    };
-    if needs_name {
+        Shape::SingleMember(member, key) => return type_of(cx, member, context, &ptr(pointer, &[key, "0"])),
+        _ => {}
+    }
+    if shape.needs_name() {
         // Inline schemas nest as deep as the document does, except through allOf, which copies
         // the members' properties in: a cycle there would expand forever.
         if cx.depth >= MAX_DEPTH {
@@ -175,11 +142,6 @@ pub(crate) fn type_of(
             return Ok(TypeRef::Json);
         }
         return Ok(TypeRef::Named(name));
-    }
-    if let SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } = &schema.schema_kind {
-        if let Some(only) = parts.first() {
-            return type_of(cx, only, context, &ptr(pointer, &["oneOf", "0"]));
-        }
     }
     primitive(cx, schema, context, pointer)
 }

@@ -121,11 +121,11 @@ impl OpLowering<'_, '_> {
                 return Ok(Some(match only {
                     SuccessBody::Json(t) => Response::Json(t.clone()),
                     SuccessBody::Text => {
-                        Response::Text(first_media.unwrap_or_else(|| "text/plain".to_owned()))
+                        Response::Text { accept: first_media.unwrap_or_else(|| "text/plain".to_owned()) }
                     }
-                    SuccessBody::Bytes => {
-                        Response::Bytes(first_media.unwrap_or_else(|| "application/octet-stream".to_owned()))
-                    }
+                    SuccessBody::Bytes => Response::Bytes {
+                        accept: first_media.unwrap_or_else(|| "application/octet-stream".to_owned()),
+                    },
                 }));
             }
             _ => {}
@@ -143,7 +143,7 @@ impl OpLowering<'_, '_> {
             .collect();
         let def = ResponsesDef { name: name.clone(), operation: self.id.to_owned(), variants };
         self.cx.types.insert(name.clone(), TypeDef::Responses(def));
-        Ok(Some(Response::Several(name)))
+        Ok(Some(Response::Several { type_name: name }))
     }
 
     pub(super) fn resolve_response(
