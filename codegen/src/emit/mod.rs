@@ -1,7 +1,9 @@
 //! Emission: the IR into one token stream per output file (`quote!`), never touching the disk.
 
 mod models;
+mod operation_docs;
 mod operations;
+mod pages;
 mod queries;
 mod types;
 

@@ -1,12 +1,15 @@
-//! `operations.rs`: one method per operation on the runtime's `Client`, plus `Page` impls
-//! for paginated responses. Each method only builds a `runtime::Request`; sending, retrying,
-//! decoding and error mapping are the runtime's job.
+//! `operations.rs`: one method per operation on the runtime's `Client` (returning a
+//! `runtime::Call`), plus `Page` impls for paginated responses (`pages.rs`) and the
+//! methods' docs (`operation_docs.rs`). Each method only builds a `runtime::Request`;
+//! sending, retrying, decoding and error mapping are the runtime's job.
 
+use super::operation_docs::method_doc;
+use super::pages::emit_page;
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
 use crate::ir::{
-    Api, AuthScheme, BodyKind, Field, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
-    PathSegment, PathShape, PathStyle, Response, SuccessBody, TypeDef, TypeRef,
+    Api, AuthScheme, BodyKind, Field, Operation, PageImpl, ParamLocation, PartKind, PathSegment, PathShape,
+    PathStyle, Response, SuccessBody, TypeDef, TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -197,7 +200,7 @@ fn several_arms(api: &Api, name: &str) -> TokenStream {
 
 /// The envelope a JSON response is unwrapped from: a struct (not a page) whose only
 /// property is one required object. Returns the envelope's name and that field.
-fn envelope<'a>(api: &'a Api, op: &Operation) -> Option<(&'a str, &'a Field)> {
+pub(super) fn envelope<'a>(api: &'a Api, op: &Operation) -> Option<(&'a str, &'a Field)> {
     let Some(Response::Json(TypeRef::Named(name))) = &op.response else { return None };
     let Some(TypeDef::Struct(def)) = api.types.get(name) else { return None };
     if api.pages.contains_key(name) || def.additional.is_some() {
@@ -376,116 +379,6 @@ fn emit_pages(op: &Operation, pages_method: &str, deprecated: Option<&TokenStrea
         }
         #resume
     }
-}
-
-/// The docs of an operation's method (after the document's own text): what it sends and
-/// returns, an example, and its errors. `with` names the `_with` method and the query type
-/// when the method sends the empty query.
-fn method_doc(api: &Api, op: &Operation, crate_name: &str, with: Option<(&String, &String)>) -> TokenStream {
-    let mut text = format!("`{} {}` (operation `{}`).", op.http_method.as_str(), op.path.raw, op.id);
-    if let Some((name, field)) = envelope(api, op) {
-        text.push_str(&format!(
-            " Returns the `{}` of the [`{name}`](crate::models::{name}) the API answers with.",
-            field.wire
-        ));
-    }
-    if let Some((with_method, query)) = with {
-        text.push_str(&format!(
-            " Sends no query parameters: [`Self::{with_method}`] takes a \
-             [`{query}`](crate::queries::{query})."
-        ));
-    }
-    text.push_str(
-        "\n\nAwait the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt \
-         timeout or a retry policy for this call on it first.",
-    );
-    if !crate_name.is_empty() {
-        text.push_str("\n\n# Example\n\n");
-        text.push_str(&example(api, op, crate_name));
-    }
-    text.push_str(
-        "\n\n# Errors\n\n\
-         Fails with [`Error`](runtime::Error) when the request cannot be sent, the API \
-         answers with an error status (after the client's retries), the call's deadline \
-         passes, or the response does not decode. The error names the operation, method \
-         and path ([`Error::context`](runtime::Error::context)).",
-    );
-    if !op.error_bodies.is_empty() {
-        let lines: Vec<String> = op
-            .error_bodies
-            .iter()
-            .map(|(status, t)| {
-                let t = match t {
-                    TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
-                    other => format!("`{}`", ty(other)),
-                };
-                format!("- `{status}`: {t}")
-            })
-            .collect();
-        text.push_str(&format!(
-            "\n\n# Error bodies\n\nThe document gives these error statuses a body; read it with \
-             `error.body().and_then(|body| body.decode::<T>())`:\n\n{}",
-            lines.join("\n")
-        ));
-    }
-    crate::docs::own(&text)
-}
-
-/// A `no_run` example of the operation's short call, built from its parameters: ids from
-/// `From<&str>`, numbers and flags as literals; anything else (a required query, a body,
-/// other path values) from a hidden `todo!()` line, so the example always compiles.
-fn example(api: &Api, op: &Operation, krate: &str) -> String {
-    let mut hidden = Vec::new();
-    let mut uses = Vec::new();
-    let mut call_args = Vec::new();
-    for p in &op.path_params {
-        let value = match (&p.ty, p.shape) {
-            (TypeRef::String, PathShape::Scalar) => Some("\"1\"".to_owned()),
-            (TypeRef::I32 | TypeRef::I64, PathShape::Scalar) => Some("1".to_owned()),
-            (TypeRef::Bool, PathShape::Scalar) => Some("true".to_owned()),
-            (TypeRef::Named(n), PathShape::Scalar)
-                if matches!(api.types.get(n), Some(TypeDef::Newtype(_))) =>
-            {
-                uses.push(format!("use {krate}::models::{n};"));
-                Some(format!("&{n}::from(\"1\")"))
-            }
-            _ => None,
-        };
-        call_args.push(value.unwrap_or_else(|| {
-            hidden.push(format!("# let {} = todo!();", p.name));
-            p.name.clone()
-        }));
-    }
-    if let (Some(q), None) = (&op.query, &op.with_method) {
-        hidden.push(format!("# let query: {krate}::queries::{} = todo!();", q.name));
-        call_args.push("&query".to_owned());
-    }
-    match op.body.as_ref().map(|b| &b.kind) {
-        Some(BodyKind::Text) => call_args.push("\"text\"".to_owned()),
-        Some(BodyKind::Bytes) => call_args.push("b\"bytes\"".to_owned()),
-        Some(_) => {
-            hidden.push("# let body = todo!();".to_owned());
-            call_args.push("&body".to_owned());
-        }
-        None => {}
-    }
-    uses.sort();
-    uses.dedup();
-    let call = format!("client.{}({}).await?", op.method, call_args.join(", "));
-    let line = match (&op.response, envelope(api, op)) {
-        (None, _) => format!("{call};"),
-        (_, Some((_, field))) => format!("let {} = {call};\n# let _ = {};", field.name, field.name),
-        _ => format!("let response = {call};\n# let _ = response;"),
-    };
-    let mut lines = vec!["```no_run".to_owned()];
-    lines.push(format!("# async fn example(client: {krate}::Client) -> Result<(), {krate}::Error> {{"));
-    lines.extend(uses);
-    lines.extend(hidden);
-    lines.push(line);
-    lines.push("# Ok(())".to_owned());
-    lines.push("# }".to_owned());
-    lines.push("```".to_owned());
-    lines.join("\n")
 }
 
 /// `request` with the operation's path template, security requirement and accepted
@@ -675,95 +568,4 @@ fn object_segment(name: &proc_macro2::Ident, explode: bool, sep: &str) -> TokenS
             .collect::<Vec<_>>()
             .join(#sep)
     }}
-}
-
-fn emit_page(page: &PageImpl) -> TokenStream {
-    let name = ident(&page.type_name);
-    let item = ty(&page.item);
-    let next = next_url_expr(&page.next_url);
-    let items_ref = items_ref_expr(&page.items);
-    let items = items_expr(&page.items);
-    let items_wire = &page.items_wire;
-    let next_wire = &page.next_wire;
-    let key = page.item_key.as_ref().map(|field| {
-        let f = ident(field);
-        quote! {
-            fn item_key(item: &#item) -> Option<String> {
-                Some(item.#f.to_string())
-            }
-        }
-    });
-    quote! {
-        impl runtime::Page for #name {
-            type Item = #item;
-            const ITEMS_PATH: &'static [&'static str] = &[#(#items_wire),*];
-            const NEXT_PATH: &'static [&'static str] = &[#(#next_wire),*];
-
-            fn next_url(&self) -> Option<&str> {
-                #next
-            }
-
-            fn items(&self) -> &[#item] {
-                #items_ref
-            }
-
-            fn into_items(self) -> Vec<#item> {
-                #items
-            }
-
-            #key
-        }
-    }
-}
-
-/// Borrowing walk to the item array: `&[Item]`.
-fn items_ref_expr(chain: &[FieldStep]) -> TokenStream {
-    let (expr, is_option) = borrow_chain(chain);
-    if is_option { quote!(#expr.map_or(&[], |items| items.as_slice())) } else { quote!(&#expr) }
-}
-
-/// Borrowing walk to the next-page URL: `Option<&str>`.
-fn next_url_expr(chain: &[FieldStep]) -> TokenStream {
-    let (expr, is_option) = borrow_chain(chain);
-    if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
-}
-
-/// A borrowing walk from `self` down `chain`, and whether the result is an `Option<&T>`
-/// (some step was optional) rather than a place of type `T`.
-fn borrow_chain(chain: &[FieldStep]) -> (TokenStream, bool) {
-    let mut expr = quote!(self);
-    let mut is_option = false;
-    for step in chain {
-        let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
-        expr = match (is_option, step.optionality) {
-            (false, Optionality::Required) => quote!(#expr.#f),
-            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
-            (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
-            }
-        };
-        is_option |= step.optionality != Optionality::Required;
-    }
-    (expr, is_option)
-}
-
-/// Consuming walk to the item array: `Vec<Item>`.
-fn items_expr(chain: &[FieldStep]) -> TokenStream {
-    let mut expr = quote!(self);
-    let mut is_option = false;
-    for step in chain {
-        let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.flatten()));
-        expr = match (is_option, step.optionality) {
-            (false, _) => quote!(#expr.#f #flatten),
-            (true, Optionality::Required) => quote!(#expr.map(|v| v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f) #flatten)
-            }
-        };
-        is_option |= step.optionality != Optionality::Required;
-    }
-    if is_option { quote!(#expr.unwrap_or_default()) } else { expr }
 }

@@ -1,10 +1,13 @@
-//! [`CallContext`]: which call an [`Error`](super::Error) came from (operation, method,
-//! path, the server's request id), and the response headers the request id is read from.
+//! [`CallContext`]: which call an [`Error`] came from (operation, method, path, the
+//! server's request id), the response headers the request id is read from, and the
+//! context slot of the error variants that carry one ([`Error::context`]).
 
 use std::fmt;
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
+
+use super::Error;
 
 /// Response headers read, in this order, for the server's request id
 /// ([`CallContext::request_id`]). The first one present with a usable value wins.
@@ -58,6 +61,73 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
             !value.is_empty() && value.len() <= MAX_REQUEST_ID && value.bytes().all(|b| b.is_ascii_graphic());
         usable.then(|| value.to_owned())
     })
+}
+
+impl Error {
+    /// Which call failed (operation, method, path, the server's request id), for errors
+    /// that came from sending a request; `None` for errors raised before the request had
+    /// a URL ([`Error::InvalidRequest`], [`Error::Config`], [`Error::RateLimiter`], whose
+    /// messages name the operation instead).
+    pub fn context(&self) -> Option<&CallContext> {
+        self.context_slot().and_then(|slot| slot.as_deref())
+    }
+
+    fn context_slot(&self) -> Option<&Option<Box<CallContext>>> {
+        match self {
+            Error::Unauthorized { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Decode { context, .. }
+            | Error::BodyTooLarge { context, .. }
+            | Error::LimiterTimeout { context, .. }
+            | Error::Transport { context, .. }
+            | Error::Timeout { context, .. }
+            | Error::DeadlineExceeded { context, .. } => Some(context),
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => None,
+        }
+    }
+
+    /// Sets the call context where the variant has room for one and none is set yet.
+    pub(crate) fn with_context(mut self, call: &CallContext) -> Self {
+        match &mut self {
+            Error::Unauthorized { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Decode { context, .. }
+            | Error::BodyTooLarge { context, .. }
+            | Error::LimiterTimeout { context, .. }
+            | Error::Transport { context, .. }
+            | Error::Timeout { context, .. }
+            | Error::DeadlineExceeded { context, .. } => {
+                if context.is_none() {
+                    *context = Some(Box::new(call.clone()));
+                }
+            }
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => {}
+        }
+        self
+    }
+
+    pub(crate) fn context_slot_mut(&mut self) -> Option<&mut Option<Box<CallContext>>> {
+        match self {
+            Error::Unauthorized { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Decode { context, .. }
+            | Error::BodyTooLarge { context, .. }
+            | Error::LimiterTimeout { context, .. }
+            | Error::Transport { context, .. }
+            | Error::Timeout { context, .. }
+            | Error::DeadlineExceeded { context, .. } => Some(context),
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use url::Url;
 
-pub use super::call_context::CallContext;
+use super::call_context::CallContext;
 use super::defaults;
 pub use super::error_body::ApiErrorBody;
 pub(crate) use super::error_body::excerpt;
@@ -217,54 +217,6 @@ impl Error {
         }
     }
 
-    /// Which call failed (operation, method, path, the server's request id), for errors
-    /// that came from sending a request; `None` for errors raised before the request had
-    /// a URL ([`Error::InvalidRequest`], [`Error::Config`], [`Error::RateLimiter`], whose
-    /// messages name the operation instead).
-    pub fn context(&self) -> Option<&CallContext> {
-        self.context_slot().and_then(|slot| slot.as_deref())
-    }
-
-    fn context_slot(&self) -> Option<&Option<Box<CallContext>>> {
-        match self {
-            Error::Unauthorized { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Decode { context, .. }
-            | Error::BodyTooLarge { context, .. }
-            | Error::LimiterTimeout { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Timeout { context, .. }
-            | Error::DeadlineExceeded { context, .. } => Some(context),
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => None,
-        }
-    }
-
-    /// Sets the call context where the variant has room for one and none is set yet.
-    pub(crate) fn with_context(mut self, call: &CallContext) -> Self {
-        match &mut self {
-            Error::Unauthorized { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Decode { context, .. }
-            | Error::BodyTooLarge { context, .. }
-            | Error::LimiterTimeout { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Timeout { context, .. }
-            | Error::DeadlineExceeded { context, .. } => {
-                if context.is_none() {
-                    *context = Some(Box::new(call.clone()));
-                }
-            }
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => {}
-        }
-        self
-    }
-
     /// Whether the same call may succeed if made again later: a 429, a 408 or 5xx
     /// status, a transport failure or timeout, a deadline or limiter wait that ran out,
     /// an unreachable shared rate limiter. The client has already retried what its
@@ -367,23 +319,6 @@ impl Error {
             }
             Error::Transport { source, .. } | Error::Timeout { source, .. } => scrub_url(source, secret),
             Error::BodyTooLarge { .. } | Error::LimiterTimeout { .. } | Error::DeadlineExceeded { .. } => {}
-        }
-    }
-
-    fn context_slot_mut(&mut self) -> Option<&mut Option<Box<CallContext>>> {
-        match self {
-            Error::Unauthorized { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Decode { context, .. }
-            | Error::BodyTooLarge { context, .. }
-            | Error::LimiterTimeout { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Timeout { context, .. }
-            | Error::DeadlineExceeded { context, .. } => Some(context),
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => None,
         }
     }
 }

@@ -14,7 +14,7 @@
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, preparing requests |
 //! | `call` | [`Call`], [`CallOptions`]: one awaitable operation call with per-call deadline, timeout and retry policy |
-//! | `call_context` | [`CallContext`]: which call an error came from; request id headers |
+//! | `call_context` | [`CallContext`]: which call an error came from ([`Error::context`]); request id headers |
 //! | `hooks` | request and response hooks ([`ClientBuilder::on_request`], [`ClientBuilder::on_response`]) |
 //! | `send` | the send loop: one span per call, limiter slots, attempts, retries, the call's deadline, bounded reads |
 //! | `body` | reading response bodies within their size limits |
