@@ -125,9 +125,9 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     fn into_future(self) -> Self::IntoFuture {
         let Call { client, request, options, finish } = self;
         Box::pin(async move {
+            // `RawResponse`'s decoders scrub secrets and name the call in their errors
             let response = client.execute_raw_with(request?, &options).await?;
-            let context = response.context().clone();
-            finish(response).map_err(|error| client.redact(error).with_context(&context))
+            finish(response)
         })
     }
 }

@@ -5,14 +5,14 @@
 use std::fmt;
 
 use reqwest::Method;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 use super::Error;
 
 /// Response headers read, in this order, for the server's request id
 /// ([`CallContext::request_id`]). The first one present with a usable value wins.
-pub const REQUEST_ID_HEADERS: &[&str] =
-    &["x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "x-correlation-id"];
+pub const REQUEST_ID_HEADERS: [&str; 5] =
+    ["x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "x-correlation-id"];
 
 /// The longest request id kept, in bytes; a longer header value is ignored.
 const MAX_REQUEST_ID: usize = 128;
@@ -55,8 +55,16 @@ impl fmt::Display for CallContext {
 /// The request id in `headers`: the first of [`REQUEST_ID_HEADERS`] whose value is
 /// visible ASCII of at most 128 bytes.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS.iter().find_map(|name| {
-        let value = headers.get(*name)?.to_str().ok()?.trim();
+    // Parsed once: looking a header up by `&str` would parse the name on every response.
+    const NAMES: [HeaderName; 5] = [
+        HeaderName::from_static(REQUEST_ID_HEADERS[0]),
+        HeaderName::from_static(REQUEST_ID_HEADERS[1]),
+        HeaderName::from_static(REQUEST_ID_HEADERS[2]),
+        HeaderName::from_static(REQUEST_ID_HEADERS[3]),
+        HeaderName::from_static(REQUEST_ID_HEADERS[4]),
+    ];
+    NAMES.iter().find_map(|name| {
+        let value = headers.get(name)?.to_str().ok()?.trim();
         let usable =
             !value.is_empty() && value.len() <= MAX_REQUEST_ID && value.bytes().all(|b| b.is_ascii_graphic());
         usable.then(|| value.to_owned())
