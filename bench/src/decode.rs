@@ -16,7 +16,7 @@ use crate::stats::{Summary, summarize};
 /// The body-to-value steps of `Client::execute` (tolerant, the default): the runtime's
 /// own `decode_json_tolerant`, whose fast path is plain serde.
 pub fn runtime_decode<T: DeserializeOwned>(body: &[u8]) -> T {
-    let (value, drift) = conversocial::runtime::decode_json_tolerant(body).expect("the page decodes");
+    let (value, drift) = conversocial::decode_json_tolerant(body).expect("the page decodes");
     assert!(drift.is_empty(), "the clean page has no drift");
     value
 }
@@ -24,14 +24,14 @@ pub fn runtime_decode<T: DeserializeOwned>(body: &[u8]) -> T {
 /// Median nanoseconds of one tolerant decode of `body`, which must report `drifts` drifts.
 fn time_drifted(body: &[u8], drifts: usize, rounds: usize, budget: Duration) -> Summary {
     let (_, drift): (ConversationList, _) =
-        conversocial::runtime::decode_json_tolerant(body).expect("a drifted page still decodes");
+        conversocial::decode_json_tolerant(body).expect("a drifted page still decodes");
     assert_eq!(drift.len(), drifts, "{drift:?}");
     let mut ns = Vec::new();
     for _ in 0..rounds {
         let start = Instant::now();
         let mut n = 0u32;
         while start.elapsed() < budget || n == 0 {
-            black_box(conversocial::runtime::decode_json_tolerant::<ConversationList>(black_box(body)).ok());
+            black_box(conversocial::decode_json_tolerant::<ConversationList>(black_box(body)).ok());
             n += 1;
         }
         ns.push(start.elapsed().as_nanos() as f64 / f64::from(n));
@@ -226,7 +226,7 @@ pub fn run(smoke: bool) -> Report {
             page.content.as_ref().map_or(0, Vec::len),
             body.len() as f64 / 1e3,
         ),
-        "The client path is `conversocial::runtime::decode_json_tolerant`, the function a tolerant \
+        "The client path is `conversocial::decode_json_tolerant`, the function a tolerant \
         `Client::execute` (the default) decodes with; `overhead` exercises it end to end through HTTP. A \
         body that matches the schema takes plain serde's path; only a body that does not is read into a \
         `serde_json::Value` and decoded again once per repair (the drifted rows)."

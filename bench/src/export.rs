@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use conversocial::runtime::{RateLimit, RetryPolicy};
+use conversocial::{RateLimit, RetryPolicy};
 use futures::TryStreamExt;
 use hyper::StatusCode;
 

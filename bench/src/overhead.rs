@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use conversocial::models::{ConversationInclude, ConversationStatus};
 use conversocial::queries::ListConversationsQuery;
-use conversocial::runtime::{RateLimit, RetryPolicy};
+use conversocial::{RateLimit, RetryPolicy};
 use hyper::StatusCode;
 use reqwest::header::{ACCEPT, USER_AGENT};
 use tokio::time::Instant;

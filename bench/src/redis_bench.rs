@@ -9,7 +9,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use conversocial::runtime::{RateLimit, RedisLimit, Request, RetryPolicy};
+use conversocial::runtime::Request;
+use conversocial::{RateLimit, RedisLimit, RetryPolicy};
 
 use crate::report::{Report, Row};
 use crate::stats::summarize;

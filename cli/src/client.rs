@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use conversocial::runtime::{RateLimit, defaults};
-use conversocial::{Client, ClientBuilder};
+use conversocial::{Client, ClientBuilder, RateLimit, defaults};
 
 use crate::args::Cli;
 use crate::exit::Failure;

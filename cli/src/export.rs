@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use conversocial::Client;
-use conversocial::runtime::{Cursor, Page, PageOf, Paginator};
+use conversocial::{Client, Cursor, Page, PageOf, Paginator};
 use futures::TryStreamExt;
 
 use crate::args::Common;

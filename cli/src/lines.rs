@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use conversocial::models::ConversationList;
-use conversocial::runtime::{Drift, Page, PageOf};
+use conversocial::{Drift, Page, PageOf};
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -1,12 +1,11 @@
 //! Each exportable list: its query from the options, its CSV columns, its lines.
 
-use conversocial::Client;
 use conversocial::models::{ConversationInclude, ConversationStatus};
 use conversocial::queries::{
     ListAccountsQuery, ListChannelsQuery, ListConversationsQuery, ListReportsQuery, ListTagsQuery,
     ListUsersQuery,
 };
-use conversocial::runtime::Timestamp;
+use conversocial::{Client, Timestamp};
 
 use crate::args::{Cli, Common, ConversationFilters, ExportCommand, Format};
 use crate::exit::Failure;

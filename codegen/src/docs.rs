@@ -75,12 +75,12 @@ fn escape_line(line: &str) -> String {
             continue;
         }
         // In inline code spans nothing needs escaping; copy them as they are.
-        if rest.starts_with('`') {
-            if let Some(end) = rest[1..].find('`') {
-                out.push_str(&rest[..end + 2]);
-                rest = &rest[end + 2..];
-                continue;
-            }
+        if rest.starts_with('`')
+            && let Some(end) = rest[1..].find('`')
+        {
+            out.push_str(&rest[..end + 2]);
+            rest = &rest[end + 2..];
+            continue;
         }
         let Some(c) = rest.chars().next() else { break };
         match c {

@@ -95,3 +95,36 @@ fn a_union_among_allof_members_adds_every_alternative_optionally() {
     assert!(models.contains("pub id: String") && models.contains("pub x: Option<i64>"), "{models}");
     assert!(models.contains("pub y: Option<i64>"), "{models}");
 }
+
+#[test]
+fn a_malformed_exactly_one_of_is_a_warning_naming_its_pointer() {
+    for (ext, says) in [
+        ("{owner: [a, missing]}", "has no property \"missing\""),
+        ("{owner: [a]}", "two or more"),
+        ("{owner: [a, b], other: [b, c]}", "in two groups"),
+        ("{c: [a, b]}", "already has a field named \"c\""),
+        ("[a, b]", "must map a field name"),
+    ] {
+        let g = generate(&format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      x-exactly-one-of: {ext}\n      properties: {{a: {{type: string}}, b: {{type: string}}, c: {{type: string}}}}\n"
+        ));
+        let [w] = g.warnings.as_slice() else { panic!("{ext}: {:?}", g.warnings) };
+        assert!(w.pointer().starts_with("/components/schemas/A/x-exactly-one-of"), "{ext}: {}", w.pointer());
+        assert!(w.to_string().contains(says), "{ext}: {w}");
+        // The properties stay optional fields.
+        assert!(models(&g).contains("pub a: Option<String>"), "{ext}: {}", models(&g));
+    }
+}
+
+#[test]
+fn an_exactly_one_of_group_is_an_enum_field() {
+    let g = generate(&format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      x-exactly-one-of: {{owner: [a, b]}}\n      properties: {{a: {{type: string}}, b: {{type: integer}}, c: {{type: string}}}}\n"
+    ));
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    let m = models(&g);
+    assert!(m.contains("#[serde(flatten)]\n    pub owner: AOwner,"), "{m}");
+    assert!(m.contains("pub enum AOwner {"), "{m}");
+    assert!(m.contains("#[serde(rename = \"b\")]\n    B(i64),"), "{m}");
+    assert!(!m.contains("pub a: Option<String>"), "{m}");
+}

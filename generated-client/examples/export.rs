@@ -18,12 +18,13 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use conversocial::models::{AccountId, ConversationInclude, ConversationStatus, Report, ReportCreate};
+use conversocial::models::{
+    AccountId, ConversationInclude, ConversationStatus, Report, ReportCreate, ReportCreateScope,
+};
 use conversocial::queries::ListConversationsQuery;
-use conversocial::runtime::{Cursor, Date};
-use conversocial::{Client, Error};
+use conversocial::{Client, Cursor, Date, Waiter};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -147,45 +148,23 @@ fn save(path: &Path, state: &State) -> std::io::Result<()> {
     fs::rename(&temporary, path)
 }
 
-/// Creates a report of last month for one account and polls it, with a growing pause,
-/// until it is generated or has failed, or `budget` runs out.
+/// Creates a report of January 2024 for one account and waits, polling with a growing
+/// pause, until it is generated or has failed, or `budget` runs out.
 async fn create_and_await_report(
     client: &Client,
     budget: Duration,
 ) -> Result<Report, Box<dyn std::error::Error>> {
-    let (from, to) = (Date::from_ymd(2024, 1, 1), Date::from_ymd(2024, 1, 31));
-    let (Some(date_from), Some(date_to)) = (from, to) else { return Err("invalid report dates".into()) };
+    let (Some(date_from), Some(date_to)) = (Date::from_ymd(2024, 1, 1), Date::from_ymd(2024, 1, 31)) else {
+        return Err("invalid report dates".into());
+    };
     let body = ReportCreate {
-        account: Some(AccountId::from("14054")),
-        channel: None,
+        scope: ReportCreateScope::Account(AccountId::from("14054")),
         date_from,
         date_to,
         date_type: None,
     };
-    let mut report = client.create_report(&body).await?;
-    println!("report {} queued", report.id);
-    let started = Instant::now();
-    let mut pause = Duration::from_secs(2);
-    loop {
-        if report.generated_date.is_some() {
-            return Ok(report);
-        }
-        if let Some(failure) = &report.failure {
-            return Err(format!("report {} failed: {failure}", report.id).into());
-        }
-        let Some(left) = budget.checked_sub(started.elapsed()) else {
-            return Err(format!("report {} not generated within {budget:?}", report.id).into());
-        };
-        tokio::time::sleep(pause.min(left)).await;
-        pause = (pause * 2).min(Duration::from_secs(60));
-        // every poll has its own deadline, so one slow answer cannot eat the budget
-        report = match client.get_report(&report.id).within(Duration::from_secs(30)).await {
-            Ok(report) => report,
-            Err(error @ Error::DeadlineExceeded { .. }) => {
-                eprintln!("{error}; polling again");
-                report
-            }
-            Err(error) => return Err(error.into()),
-        };
-    }
+    let queued = client.create_report(&body).await?;
+    println!("report {} queued", queued.id);
+    let waiter = Waiter::new(budget).delays(Duration::from_secs(2), Duration::from_secs(60));
+    Ok(client.wait_for_report(&queued.id, waiter).await?)
 }

@@ -1,8 +1,12 @@
 //! A typed client for the Conversocial Agent Workspace Customer API v1.3.
 //!
 //! Everything under [`models`] and [`queries`] and every API method on [`Client`] is
-//! generated from `spec/conversocial-v1.3.yaml` by `cargo xtask codegen`; the [`runtime`]
-//! (credentials, rate limiting, retries, pagination, errors, time) is written by hand.
+//! generated from `spec/conversocial-v1.3.yaml` by `cargo xtask codegen`; the runtime
+//! (credentials, rate limiting, retries, pagination, errors, time) is written by hand, and
+//! its user-facing types are here at the root: [`ClientBuilder`], [`Error`], [`Cursor`],
+//! [`Timestamp`], [`RateLimit`], [`RetryPolicy`], [`Paginator`], [`PageOf`], [`Drift`], ...
+//! The foreign crates whose types appear in signatures are re-exported too: [`reqwest`],
+//! [`chrono`], [`url`], [`serde_json`], [`bytes`], [`secrecy`].
 //!
 //! # Quick start
 //!
@@ -54,7 +58,7 @@
 //! ```
 //! use conversocial::models::{ConversationSortField, UserField};
 //! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
-//! use conversocial::runtime::SortKey;
+//! use conversocial::SortKey;
 //!
 //! let conversations = ListConversationsQuery::new()
 //!     .is_priority(false)
@@ -71,7 +75,7 @@
 //! ```compile_fail,E0599
 //! use conversocial::models::{ConversationSortField, UserField};
 //! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
-//! use conversocial::runtime::SortKey;
+//! use conversocial::SortKey;
 //!
 //! let conversations = ListConversationsQuery::new()
 //!     .is_priority(false)
@@ -84,7 +88,7 @@
 //! ```compile_fail,E0599
 //! use conversocial::models::{ConversationSortField, UserField};
 //! use conversocial::queries::{ListConversationsQuery, ListUsersQuery};
-//! use conversocial::runtime::SortKey;
+//! use conversocial::SortKey;
 //!
 //! # let conversations = ListConversationsQuery::new()
 //! #     .is_priority(false)
@@ -98,10 +102,15 @@
 
 #[rustfmt::skip] // prettyplease formats it; `cargo xtask codegen --check` guards it
 mod generated;
+// The contract between generated code and the runtime (`crate::runtime::Request`, ...):
+// public for generated code, hidden from the docs. Users name the root re-exports below.
+#[doc(hidden)]
 pub mod runtime;
+// Hand-written helpers specific to this API, beside the generated operations.
+mod reports;
 
 pub use generated::{models, queries};
-pub use runtime::{Call, CallContext, CallOptions, Client, ClientBuilder, Error};
+pub use runtime::surface::*;
 
 /// The README's examples, compiled by `cargo test` (doctests).
 #[cfg(doctest)]

@@ -9,8 +9,7 @@
 
 use conversocial::models::*;
 use conversocial::queries::*;
-use conversocial::runtime::{Date, RateLimit, RetryPolicy, SortKey, Timestamp};
-use conversocial::{Client, Error};
+use conversocial::{Client, Date, Error, Nullable, RateLimit, RetryPolicy, SortKey, Timestamp};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
@@ -237,7 +236,7 @@ async fn list_accounts_sends_filters_ranges_fields_sort_and_decodes_accounts() {
     assert_eq!(channel_ids, [&ChannelId::from("64079"), &ChannelId::from("64080")]);
     assert_eq!(account.reports.as_deref(), Some(&*format!("{API}/reports?account=14054")));
     let paging = list.paging.expect("paging is present");
-    assert_eq!((paging.next_page, paging.prev_page), (Some(None), Some(None))); // present and null
+    assert_eq!((paging.next_page, paging.prev_page), (Nullable::Null, Nullable::Null)); // present and null
 }
 
 #[tokio::test]
@@ -294,10 +293,10 @@ async fn list_channels_sends_repeated_ids_and_decodes_channels() {
     assert_eq!(twitter.created, Some(ts("2013-09-25T00:20:41")));
     assert_eq!(twitter.account.as_ref().map(|a| &a.id), Some(&AccountId::from("14054")));
     assert_eq!(twitter.fans, Some(15230));
-    assert_eq!(twitter.fb_page_url, Some(None)); // present and null
+    assert_eq!(twitter.fb_page_url, Nullable::Null); // present and null
     assert_eq!(facebook.id, ChannelId::from("64080"));
     assert_eq!(facebook.r#type.as_deref(), Some("facebook"));
-    assert_eq!(facebook.fb_page_url.clone().flatten().as_deref(), Some("https://www.facebook.com/acme"));
+    assert_eq!(facebook.fb_page_url.as_deref(), Some("https://www.facebook.com/acme"));
     assert_eq!(facebook.created, Some(ts("2013-09-25T00:22:03")));
 }
 
@@ -373,10 +372,7 @@ async fn list_conversations_sends_every_kind_of_parameter_and_decodes_side_loads
     assert_eq!(archived.id, ConversationId::from("5399e4ff0e4b3d76a56e5533"));
     assert_eq!(archived.status, Some(ConversationStatus::Archived));
     assert_eq!(archived.oldest_sort_date, Some(ts("2017-02-20T11:58:34")));
-    assert_eq!(
-        archived.assigned_to.as_ref().and_then(Option::as_ref).map(|u| &u.id),
-        Some(&UserId::from("13112"))
-    );
+    assert_eq!(archived.assigned_to.value().map(|u| &u.id), Some(&UserId::from("13112")));
     assert_eq!(archived.author.as_ref().map(|a| &a.id), Some(&AuthorId::from("87413302")));
     assert_eq!(
         archived.content_ids.as_deref(),
@@ -390,12 +386,9 @@ async fn list_conversations_sends_every_kind_of_parameter_and_decodes_side_loads
     assert_eq!(content.len(), 2);
     assert_eq!(content[0].id, ContentId::from("5399e4ff0e4b3d76a56e5534"));
     assert_eq!(content[0].created_date, Some(ts("2017-02-20T11:58:34")));
-    assert_eq!(content[0].parent, Some(None)); // present and null
-    assert_eq!(content[0].sentiment.as_ref().and_then(Option::as_ref).and_then(|s| s.value), Some(-1));
-    assert_eq!(
-        content[1].parent.as_ref().and_then(Option::as_ref).map(|p| &p.id),
-        Some(&ContentId::from("5399e4ff0e4b3d76a56e5534"))
-    );
+    assert_eq!(content[0].parent, Nullable::Null); // present and null
+    assert_eq!(content[0].sentiment.value().and_then(|s| s.value), Some(-1));
+    assert_eq!(content[1].parent.value().map(|p| &p.id), Some(&ContentId::from("5399e4ff0e4b3d76a56e5534")));
     assert_eq!(content[1].is_by_source, Some(true));
     let notes = list.notes.expect("notes are side-loaded");
     assert_eq!(notes.len(), 1);
@@ -444,7 +437,7 @@ async fn get_conversation_percent_encodes_the_id_and_decodes_content_and_notes()
     let notes = envelope.notes.expect("notes are side-loaded");
     assert_eq!(notes[0].id, NoteId::from("7731"));
     assert_eq!(notes[0].text.as_deref(), Some("Customer called as well, refund agreed."));
-    assert_eq!(notes[0].user.as_ref().and_then(Option::as_ref).map(|u| &u.id), Some(&UserId::from("13112")));
+    assert_eq!(notes[0].user.value().map(|u| &u.id), Some(&UserId::from("13112")));
     assert_eq!(envelope.actions, None);
 }
 
@@ -483,8 +476,8 @@ async fn get_author_sends_fields_and_decodes_the_author() {
     assert_eq!(author.id, AuthorId::from("87413302"));
     assert_eq!(author.platform_id.as_deref(), Some("2825986021"));
     assert_eq!(author.screen_name.as_deref(), Some("jane_doe"));
-    assert_eq!(author.real_name.clone().flatten().as_deref(), Some("Jane Doe"));
-    assert_eq!(author.website, Some(None)); // present and null
+    assert_eq!(author.real_name.as_deref(), Some("Jane Doe"));
+    assert_eq!(author.website, Nullable::Null); // present and null
 }
 
 // ----------------------------------------------------------------------------- reports
@@ -534,8 +527,7 @@ async fn list_reports_sends_date_ranges_flag_and_two_sort_keys() {
 async fn create_report_posts_the_json_body() {
     let server = serving(200, json!({"report": report_json("3573", false)})).await;
     let body = ReportCreate {
-        account: Some(AccountId::from("14054")),
-        channel: None,
+        scope: ReportCreateScope::Account(AccountId::from("14054")),
         date_from: date("2013-01-01"),
         date_to: date("2013-01-31"),
         date_type: Some(ReportDateType::CreatedDate),
@@ -557,10 +549,7 @@ async fn create_report_posts_the_json_body() {
     );
     assert_eq!(report.id, ReportId::from("3573"));
     assert_eq!(report.account.as_ref().map(|a| &a.id), Some(&AccountId::from("14054")));
-    assert_eq!(
-        report.generated_by.as_ref().and_then(Option::as_ref).map(|u| &u.id),
-        Some(&UserId::from("13112"))
-    );
+    assert_eq!(report.generated_by.value().map(|u| &u.id), Some(&UserId::from("13112")));
     assert_eq!(report.date_type, Some(ReportDateType::CreatedDate));
     assert_eq!((report.generation_start_date, report.generated_date, report.download), (None, None, None));
 }
@@ -672,15 +661,15 @@ async fn list_users_sends_flags_ranges_and_an_encoded_timezone() {
     );
     let [sam, other] = &list.users[..] else { panic!("two users") };
     assert_eq!(sam.id, UserId::from("13112"));
-    assert_eq!(sam.first_name.clone().flatten().as_deref(), Some("Sam"));
+    assert_eq!(sam.first_name.as_deref(), Some("Sam"));
     assert_eq!(sam.date_joined, Some(ts("2014-03-05T10:12:40")));
-    assert_eq!(sam.last_login, Some(Some(ts("2017-02-20T08:01:17"))));
+    assert_eq!(sam.last_login, Nullable::Value(ts("2017-02-20T08:01:17")));
     assert_eq!(sam.account.as_ref().map(|a| &a.id), Some(&AccountId::from("14054")));
     assert_eq!(other.id, UserId::from("13140"));
     // Present and null: `Some(None)`, distinct from an absent field (`None`).
-    assert_eq!((other.first_name.clone(), other.last_login), (Some(None), Some(None)));
+    assert_eq!((other.first_name.clone(), other.last_login), (Nullable::Null, Nullable::Null));
     assert_eq!(other.is_expert, Some(true));
-    assert_eq!(other.crowds_name.clone().flatten().as_deref(), Some("Billing"));
+    assert_eq!(other.crowds_name.as_deref(), Some("Billing"));
 }
 
 #[tokio::test]
@@ -700,7 +689,7 @@ async fn get_user_decodes_the_user() {
     assert_eq!(user.email.as_deref(), Some("sam.patel@example.com"));
     assert_eq!(user.timezone.as_deref(), Some("Europe/London"));
     assert_eq!(user.is_expert, Some(false));
-    assert_eq!(user.crowds_name, Some(None)); // present and null
+    assert_eq!(user.crowds_name, Nullable::Null); // present and null
 }
 
 // ---------------------------------------------------------- pagination, errors, projection

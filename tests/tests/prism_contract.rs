@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use conversocial::models::*;
 use conversocial::queries::*;
-use conversocial::runtime::{Date, Query, RateLimit, RetryPolicy, SortKey, Timestamp};
-use conversocial::{Client, Error};
+use conversocial::runtime::Query;
+use conversocial::{Client, Date, Error, Nullable, RateLimit, RetryPolicy, SortKey, Timestamp};
 use futures::TryStreamExt;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
@@ -396,12 +396,12 @@ async fn every_operation_matches_the_spec() {
             Some(ts("2013-09-25T00:16:06")),
         );
         run.same("listAccounts", "accounts[0].channels", account.channels.as_ref().map(Vec::len), Some(2));
-        // null, not absent: `Some(None)`.
+        // null, not absent: `Nullable::Null`.
         run.same(
             "listAccounts",
             "paging.next_page",
-            list.paging.and_then(|p| p.next_page),
-            Some(None::<String>),
+            list.paging.map(|p| p.next_page),
+            Some(Nullable::<String>::Null),
         );
     }
     let query = ListAccountsQuery::new()
@@ -444,7 +444,7 @@ async fn every_operation_matches_the_spec() {
     if let Some(list) = run.call("listChannels", sent, c.list_channels_with(&query)).await {
         let urls: Vec<_> = list.channels.iter().map(|channel| channel.fb_page_url.clone()).collect();
         let facebook = "https://www.facebook.com/acme".to_owned();
-        run.same("listChannels", "channels[].fb_page_url", urls, [Some(None), Some(Some(facebook))]);
+        run.same("listChannels", "channels[].fb_page_url", urls, [Nullable::Null, Nullable::Value(facebook)]);
         run.same("listChannels", "channels[0].fans", list.channels[0].fans, Some(15230));
     }
 
@@ -498,11 +498,16 @@ async fn every_operation_matches_the_spec() {
             statuses,
             vec![Some(ConversationStatus::Archived), Some(ConversationStatus::Unread)],
         );
-        run.same(op, "conversations[1].assigned_to", list.conversations[1].assigned_to.clone(), Some(None));
+        run.same(
+            op,
+            "conversations[1].assigned_to",
+            list.conversations[1].assigned_to.clone(),
+            Nullable::Null,
+        );
         run.same(op, "content (side-loaded)", list.content.as_ref().map(Vec::len), Some(3));
         run.same(op, "notes (side-loaded)", list.notes.as_ref().map(Vec::len), Some(1));
         run.same(op, "actions (side-loaded)", list.actions.as_ref().map(Vec::len), Some(1));
-        let sentiment = list.content.as_ref().and_then(|content| content[0].sentiment.clone().flatten());
+        let sentiment = list.content.as_ref().and_then(|content| content[0].sentiment.clone().into_value());
         let sentiment = sentiment.and_then(|sentiment| sentiment.value);
         run.same(op, "content[0].sentiment.value", sentiment, Some(-1));
     }
@@ -543,8 +548,10 @@ async fn every_operation_matches_the_spec() {
     let id = ConversationId::from("5399e4ff0e4b3d76a56e5533");
     let sent = Sent::get("/conversations/5399e4ff0e4b3d76a56e5533", query.to_query());
     if let Some(envelope) = run.call("getConversation", sent, c.get_conversation_with(&id, &query)).await {
-        let sentiment = envelope.content.as_ref().and_then(|content| content[0].sentiment.clone().flatten());
-        let created_by = sentiment.and_then(|sentiment| sentiment.created_by.flatten()).map(|user| user.id);
+        let sentiment =
+            envelope.content.as_ref().and_then(|content| content[0].sentiment.clone().into_value());
+        let created_by =
+            sentiment.and_then(|sentiment| sentiment.created_by.into_value()).map(|user| user.id);
         run.same(
             "getConversation",
             "content[0].sentiment.created_by.id",
@@ -572,8 +579,8 @@ async fn every_operation_matches_the_spec() {
         .call_at("getAuthor", "/author", sent, c.get_author_with(&AuthorId::from("87413302"), &query))
         .await
     {
-        run.same("getAuthor", "author.real_name", envelope.real_name, Some(Some("Jane Doe".to_owned())));
-        run.same("getAuthor", "author.website", envelope.website, Some(None));
+        run.same("getAuthor", "author.real_name", envelope.real_name, Nullable::Value("Jane Doe".to_owned()));
+        run.same("getAuthor", "author.website", envelope.website, Nullable::Null);
     }
 
     // ----------------------------------------------------------------- reports
@@ -609,8 +616,7 @@ async fn every_operation_matches_the_spec() {
     run.call("listReports", sent, c.list_reports_with(&query)).await;
 
     let body = ReportCreate {
-        account: Some(AccountId::from("14054")),
-        channel: None,
+        scope: ReportCreateScope::Account(AccountId::from("14054")),
         date_from: date(2013, 1, 1),
         date_to: date(2013, 1, 31),
         date_type: Some(ReportDateType::CreatedDate),
@@ -621,8 +627,7 @@ async fn every_operation_matches_the_spec() {
         run.same("createReport", "report.generated_date (queued)", envelope.generated_date, None);
     }
     let body = ReportCreate {
-        account: None,
-        channel: Some(ChannelId::from("64079")),
+        scope: ReportCreateScope::Channel(ChannelId::from("64079")),
         date_from: date(2013, 2, 1),
         date_to: date(2013, 2, 28),
         date_type: None,
@@ -659,12 +664,12 @@ async fn every_operation_matches_the_spec() {
     if let Some(list) = run.call("listTags", sent, c.list_tags_with(&query)).await {
         let names: Vec<_> = list.tags.iter().map(|tag| tag.name.as_deref()).collect();
         run.same("listTags", "tags[].name", names, [Some("Complaint"), Some("Antag")]);
-        // paging is `{}`: next_page absent, `None`.
+        // paging is `{}`: next_page absent.
         run.same(
             "listTags",
             "paging.next_page",
             list.paging.map(|p| p.next_page),
-            Some(None::<Option<String>>),
+            Some(Nullable::<String>::Absent),
         );
     }
 
@@ -696,13 +701,18 @@ async fn every_operation_matches_the_spec() {
     let sent = Sent::get("/users", query.to_query());
     if let Some(list) = run.call("listUsers", sent, c.list_users_with(&query)).await {
         let first_names: Vec<_> = list.users.iter().map(|user| user.first_name.clone()).collect();
-        run.same("listUsers", "users[].first_name", first_names, [Some(Some("Sam".to_owned())), Some(None)]);
+        run.same(
+            "listUsers",
+            "users[].first_name",
+            first_names,
+            [Nullable::Value("Sam".to_owned()), Nullable::Null],
+        );
         let last_logins: Vec<_> = list.users.iter().map(|user| user.last_login).collect();
         run.same(
             "listUsers",
             "users[].last_login",
             last_logins,
-            [Some(Some(ts("2017-02-20T08:01:17"))), Some(None)],
+            [Nullable::Value(ts("2017-02-20T08:01:17")), Nullable::Null],
         );
     }
     let query = ListUsersQuery::new()

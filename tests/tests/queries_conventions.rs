@@ -8,8 +8,7 @@ use std::ops::Bound;
 
 use conversocial::models::*;
 use conversocial::queries::*;
-use conversocial::runtime::{Date, RateLimit, RetryPolicy, SortKey, Timestamp};
-use conversocial::{Client, Error};
+use conversocial::{Client, Date, Error, RateLimit, RetryPolicy, SortKey, Timestamp};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::any;

@@ -12,8 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conversocial::Client;
-use conversocial::runtime::{Error, RateLimit, RedisLimit, RetryPolicy};
+use conversocial::{Client, Error, RateLimit, RedisLimit, RetryPolicy};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

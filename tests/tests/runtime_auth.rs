@@ -7,7 +7,8 @@ mod runtime_support;
 
 use std::time::Duration;
 
-use conversocial::runtime::{ApiKeyLocation, AuthScheme, Client, ClientBuilder, Error, RateLimit, Request};
+use conversocial::runtime::Request;
+use conversocial::{ApiKeyLocation, AuthScheme, Client, ClientBuilder, Error, RateLimit};
 use futures::TryStreamExt;
 use runtime_support::{ItemsPage, NAME, SECRET, basic_header, builder, get, quick_retries};
 use wiremock::matchers::{any, basic_auth, header, path};

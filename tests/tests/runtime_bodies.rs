@@ -4,7 +4,8 @@
 
 mod runtime_support;
 
-use conversocial::runtime::{Error, Multipart, ObjectStyle, Query, Request};
+use conversocial::runtime::{Query, Request};
+use conversocial::{Error, Multipart, ObjectStyle};
 use reqwest::Method;
 use runtime_support::{NAME, SECRET, client, get};
 use serde::Serialize;

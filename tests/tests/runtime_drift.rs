@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use conversocial::models::{Conversation, ConversationInclude, ConversationList, ConversationStatus};
 use conversocial::queries::ListConversationsQuery;
-use conversocial::runtime::{Cursor, DriftAction, Error};
+use conversocial::{Cursor, DriftAction, Error};
 use futures::TryStreamExt;
 use runtime_support::builder;
 use serde_json::{Value, json};
@@ -130,8 +130,8 @@ async fn a_drifted_optional_field_does_not_fail_the_export() {
         let list: &ConversationList = page.page();
         let side = list.content.as_ref().unwrap();
         content += side.len();
-        assert!(side.iter().all(|c| c.sentiment.clone().flatten().unwrap().created_by.is_none()));
-        assert!(side.iter().all(|c| c.sentiment.clone().flatten().unwrap().value == Some(1)));
+        assert!(side.iter().all(|c| c.sentiment.clone().into_value().unwrap().created_by.is_absent()));
+        assert!(side.iter().all(|c| c.sentiment.clone().into_value().unwrap().value == Some(1)));
         conversations.extend(page.into_items());
     }
     assert_eq!(ids(&conversations), expected_ids(0..600));
@@ -274,7 +274,7 @@ async fn endless_empty_pages_stop_with_a_reason() {
             Err(err) => break err,
         }
     };
-    assert_eq!(fetched, conversocial::runtime::DEFAULT_MAX_EMPTY_PAGES);
+    assert_eq!(fetched, conversocial::DEFAULT_MAX_EMPTY_PAGES);
     assert!(err.to_string().contains("pages in a row held no item"), "{err}");
     assert!(pages.cursor().is_some(), "the position is kept");
     drop(conversations);

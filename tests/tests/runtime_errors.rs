@@ -6,7 +6,7 @@ mod runtime_support;
 
 use std::time::Duration;
 
-use conversocial::runtime::{Client, Error};
+use conversocial::{Client, Error};
 use runtime_support::{NAME, SECRET, basic_header, builder, client, get};
 use serde::Deserialize;
 use wiremock::matchers::{any, basic_auth, header, method, path};
@@ -120,7 +120,7 @@ struct Accounts {
 struct Account {
     id: String,
     name: Option<String>,
-    created_date: Option<conversocial::runtime::Timestamp>,
+    created_date: Option<conversocial::Timestamp>,
 }
 
 #[tokio::test]

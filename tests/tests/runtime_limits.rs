@@ -7,7 +7,7 @@ mod runtime_support;
 
 use std::time::{Duration, Instant};
 
-use conversocial::runtime::{Error, RetryPolicy};
+use conversocial::{Error, RetryPolicy};
 use raw_server::{Action, RawServer};
 use runtime_support::{builder, client, get};
 use wiremock::matchers::path;

@@ -6,7 +6,7 @@
 
 mod runtime_support;
 
-use conversocial::runtime::Error;
+use conversocial::Error;
 use runtime_support::{SECRET, basic_header, capture_logs, client, get};
 use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

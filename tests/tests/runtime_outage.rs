@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use conversocial::runtime::{RateLimit, RetryPolicy};
+use conversocial::{RateLimit, RetryPolicy};
 use futures::TryStreamExt;
 use raw_server::{Action, Head, RawServer};
 use runtime_support::{ItemsPage, NAME, SECRET, get};
@@ -61,7 +61,7 @@ async fn export_through_outage(outage: Duration, policy: RetryPolicy, limit: Rat
         page(head, total, 50)
     })
     .await;
-    let client = conversocial::runtime::Client::builder()
+    let client = conversocial::Client::builder()
         .base_url(server.uri())
         .credentials(NAME, SECRET)
         .rate_limit(limit)
@@ -202,7 +202,7 @@ async fn an_export_through_5xx_and_connection_resets_delivers_every_item_once() 
         }
     })
     .await;
-    let client = conversocial::runtime::Client::builder()
+    let client = conversocial::Client::builder()
         .base_url(server.uri())
         .credentials(NAME, SECRET)
         .rate_limit(RateLimit::disabled())

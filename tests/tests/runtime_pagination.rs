@@ -6,7 +6,8 @@ mod runtime_support;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use conversocial::runtime::{Cursor, Error, Query, SortKey};
+use conversocial::runtime::Query;
+use conversocial::{Cursor, Error, SortKey};
 use futures::{StreamExt, TryStreamExt};
 use runtime_support::{ItemsPage, Paged, basic_header, client, get};
 use wiremock::matchers::{any, path};
@@ -249,10 +250,7 @@ async fn queries_are_encoded_and_next_links_followed_verbatim() {
     let mut query = Query::new();
     query.push_joined("sort", &[SortKey::desc("oldest_sort_date")], ',');
     query.push_joined("fields", &["first_name", "last_name"], ',');
-    query.push(
-        "oldest_sort_date_lte",
-        &"2017-02-20T11:58:34".parse::<conversocial::runtime::Timestamp>().unwrap(),
-    );
+    query.push("oldest_sort_date_lte", &"2017-02-20T11:58:34".parse::<conversocial::Timestamp>().unwrap());
     query.push_exploded("status", &["unread", "archived"]);
     query.push_flag("assigned_to_isnull", true);
     let req = get("list_conversations", "/conversations").query(query);

@@ -6,7 +6,7 @@ mod runtime_support;
 
 use std::time::{Duration, Instant};
 
-use conversocial::runtime::{Client, GcraLimiter, RateLimit, RateLimiter, RetryPolicy};
+use conversocial::{Client, GcraLimiter, RateLimit, RateLimiter, RetryPolicy};
 use futures::TryStreamExt;
 use runtime_support::{ItemsPage, Paged, Recorder, builder, get, worst_window};
 use wiremock::matchers::{method, path};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use conversocial::runtime::{Error, RateLimit, RetryPolicy};
+use conversocial::{Error, RateLimit, RetryPolicy};
 use futures::TryStreamExt;
 use raw_server::{Action, RawServer};
 use runtime_support::{ItemsPage, Paged, Recorder, builder, client, get, quick_retries, worst_window};

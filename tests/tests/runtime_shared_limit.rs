@@ -7,8 +7,7 @@ mod runtime_support;
 
 use std::time::{Duration, Instant};
 
-use conversocial::Client;
-use conversocial::runtime::{RateLimit, RetryPolicy};
+use conversocial::{Client, RateLimit, RetryPolicy};
 use runtime_support::{Recorder, worst_window};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};

@@ -2,7 +2,8 @@
 //! JSON and query forms, and explicit offsets are normalised to UTC.
 
 use chrono::{Datelike, FixedOffset, NaiveDate, Utc};
-use conversocial::runtime::{Date, DateTime, Query, Timestamp};
+use conversocial::runtime::Query;
+use conversocial::{Date, DateTime, Timestamp};
 use proptest::prelude::*;
 
 fn any_utc() -> impl Strategy<Value = chrono::DateTime<Utc>> {

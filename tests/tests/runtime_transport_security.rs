@@ -5,7 +5,7 @@
 
 mod runtime_support;
 
-use conversocial::runtime::{Client, Error, RateLimit, RetryPolicy};
+use conversocial::{Client, Error, RateLimit, RetryPolicy};
 use runtime_support::{NAME, SECRET, basic_header, builder, get};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -7,7 +7,7 @@
 
 use conversocial::models::*;
 use conversocial::queries::*;
-use conversocial::runtime::{Date, DateTime, SortKey, Timestamp};
+use conversocial::{Date, DateTime, SortKey, Timestamp};
 
 fn ts(text: &str) -> Timestamp {
     text.parse().expect("valid timestamp")

@@ -32,7 +32,7 @@ pub fn generate(spec_text: &str, source: &str) -> Result<String> {
          #![allow(clippy::bool_assert_comparison)]\n\n\
          use conversocial::models::*;\n\
          use conversocial::queries::*;\n\
-         use conversocial::runtime::{Date, DateTime, SortKey, Timestamp};\n\n\
+         use conversocial::{Date, DateTime, SortKey, Timestamp};\n\n\
          fn ts(text: &str) -> Timestamp {\n    text.parse().expect(\"valid timestamp\")\n}\n\n\
          #[allow(dead_code)]\n\
          fn dt(text: &str) -> DateTime {\n    text.parse().expect(\"valid date-time\")\n}\n\n\

@@ -145,12 +145,17 @@ fn lib_rs(name: &str, source: &str, has_queries: bool) -> String {
          //! Client crate `{name}`, generated from `{source}`.\n\
          //!\n\
          //! Build a [`Client`] with [`Client::builder`], then call one method per operation.\n\
+         //! The runtime's user-facing types ([`ClientBuilder`], [`Error`], [`Paginator`], ...) are\n\
+         //! re-exported here.\n\
          #![deny(missing_docs)]\n\n\
          mod generated;\n\
+         // The contract between generated code and the runtime: hidden from the docs.\n\
+         #[doc(hidden)]\n\
          pub mod runtime;\n\n\
          pub use generated::models;\n\
          {queries}\
-         pub use runtime::{{Client, ClientBuilder, Error}};\n"
+         // The user-facing runtime types and the foreign crates in signatures.\n\
+         pub use runtime::surface::*;\n"
     )
 }
 
@@ -179,6 +184,11 @@ fn cargo_toml(root: &Path, name: &str) -> Result<String> {
     package.insert("name".into(), name.into());
     package.insert("version".into(), "0.1.0".into());
     package.insert("edition".into(), "2024".into());
+    if let Some(msrv) =
+        workspace.get("workspace").and_then(|w| w.get("package")).and_then(|p| p.get("rust-version"))
+    {
+        package.insert("rust-version".into(), msrv.clone());
+    }
     package.insert("publish".into(), false.into());
     let mut manifest = toml::Table::new();
     manifest.insert("package".into(), package.into());

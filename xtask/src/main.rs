@@ -7,6 +7,8 @@
 //! * `sweep DIR`: generate and type-check a crate from every document in a folder.
 //! * `fixtures`: generate a crate from every `tests/fixtures/*.yaml` and check that it
 //!   compiles clippy-clean, with documentation.
+//! * `public-api [--check]`: write (or check) `generated-client/public-api.txt`, the
+//!   `conversocial` crate's public API, one item a line.
 //! * `bench [--smoke]`: run the benchmarks (`bench/`) and write `BENCHMARKS.md`; `--smoke`
 //!   runs them with tiny sizes in seconds and writes nothing.
 
@@ -15,6 +17,7 @@ mod codegen_cmd;
 mod conformance;
 mod fixtures_cmd;
 mod generate_cmd;
+mod public_api;
 mod sweep_cmd;
 mod write;
 
@@ -25,6 +28,7 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask generate --spec FILE --out DIR --name CRATE [--stats] [--strict]
   cargo xtask fixtures
+  cargo xtask public-api [--check]
   cargo xtask sweep DIR [--generate-only] [--limit N] [--every N] [--strict]
   cargo xtask bench [--smoke]";
 
@@ -76,6 +80,11 @@ fn run(args: Vec<String>) -> Result<()> {
             }
         }
         "fixtures" if rest.is_empty() => fixtures_cmd::run(),
+        "public-api" => match rest {
+            [] => public_api::run(false),
+            [flag] if flag == "--check" => public_api::run(true),
+            _ => bail!("{USAGE}"),
+        },
         "bench" => match rest {
             [] => bench_cmd::run(false),
             [flag] if flag == "--smoke" => bench_cmd::run(true),

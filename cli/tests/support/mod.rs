@@ -99,12 +99,12 @@ async fn serve(mut socket: TcpStream, setup: Setup, port: u16, stats: &Stats) ->
             respond(&mut socket, 429, &json!({"success": false, "error": "rate limited"})).await?;
             continue;
         }
-        if setup.reset_every > 0 && n % setup.reset_every == 0 {
+        if setup.reset_every > 0 && n.is_multiple_of(setup.reset_every) {
             stats.resets.fetch_add(1, Ordering::SeqCst);
             socket.set_zero_linger()?;
             return Ok(());
         }
-        if setup.fail_every > 0 && n % setup.fail_every == 0 {
+        if setup.fail_every > 0 && n.is_multiple_of(setup.fail_every) {
             stats.failed.fetch_add(1, Ordering::SeqCst);
             respond(&mut socket, 503, &json!({"success": false, "error": "try again"})).await?;
             continue;
@@ -214,8 +214,8 @@ pub fn conversation(i: usize, base: &str) -> Value {
     let mut value = json!({
         "id": format!("{i:05}"),
         "url": format!("{base}/conversations/{i:05}"),
-        "status": if i % 2 == 0 { "unread" } else { "archived" },
-        "is_priority": i % 3 == 0,
+        "status": if i.is_multiple_of(2) { "unread" } else { "archived" },
+        "is_priority": i.is_multiple_of(3),
         "oldest_sort_date": format!("2024-01-{day:02}T{hour:02}:{minute:02}:00"),
         "content_ids": [format!("m{i}a"), format!("m{i}b")],
         "tags": [{"id": format!("t{}", i % 5), "url": format!("{base}/tags/{}", i % 5), "name": format!("tag, \"{i}\"\nnext é")}],

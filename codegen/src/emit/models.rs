@@ -2,10 +2,10 @@
 
 use super::types::{doc_or, ident, ty};
 use super::{Chunk, EmittedFile};
-use crate::ir::TypeRef;
 use crate::ir::{
     AliasDef, Api, EnumDef, IntEnumDef, NewtypeDef, ResponsesDef, StructDef, SuccessBody, TypeDef, UnionDef,
 };
+use crate::ir::{Choice, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -29,7 +29,7 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
         #import
     };
     let defs: Vec<&TypeDef> = api.types.values().collect();
-    let mut chunks: Vec<Chunk<'_>> = defs
+    let chunks: Vec<Chunk<'_>> = defs
         .chunks(CHUNK)
         .map(|chunk| {
             let chunk = chunk.to_vec();
@@ -39,24 +39,6 @@ pub fn emit(api: &Api) -> EmittedFile<'_> {
             }) as Chunk<'_>
         })
         .collect();
-    let double = api
-        .types
-        .values()
-        .any(|t| matches!(t, TypeDef::Struct(d) if d.fields.iter().any(|f| f.double_option())));
-    if double {
-        chunks.push(Box::new(|| {
-            quote! {
-                /// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
-                fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-                where
-                    D: serde::Deserializer<'de>,
-                    T: serde::Deserialize<'de>,
-                {
-                    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-                }
-            }
-        }));
-    }
     EmittedFile { path: "models.rs".into(), tokens: head, chunks }
 }
 
@@ -93,7 +75,11 @@ fn uses_runtime(api: &Api) -> bool {
     }
     api.types.values().any(|def| match def {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
-        TypeDef::Struct(d) => d.fields.iter().any(|f| time(&f.ty)) || d.additional.as_ref().is_some_and(time),
+        TypeDef::Struct(d) => {
+            d.fields.iter().any(|f| time(&f.ty) || f.double_option())
+                || d.choices.iter().flat_map(|c| &c.variants).any(|f| time(&f.ty))
+                || d.additional.as_ref().is_some_and(time)
+        }
         TypeDef::Alias(d) => time(&d.target),
         TypeDef::Union(d) => {
             d.discriminator.is_some() || d.query_value || d.variants.iter().any(|(_, t)| time(t))
@@ -109,7 +95,7 @@ fn emit_struct(def: &StructDef) -> TokenStream {
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let fields = def.fields.iter().map(|f| {
         let fname = ident(&f.name);
-        let doc = doc_or(f.doc.as_deref(), &format!("The `{}` property.", f.wire));
+        let doc = doc_or(f.doc.as_deref(), "Not described by the API document.");
         let inner = ty(&f.ty);
         let rename = (f.name != f.wire).then(|| {
             let wire = &f.wire;
@@ -118,14 +104,15 @@ fn emit_struct(def: &StructDef) -> TokenStream {
         // readOnly values come from the server only: never send them back.
         let skip = f.read_only.then(|| quote!(#[serde(skip_serializing)]));
         if f.double_option() {
+            // Absent and `null` mean different things here: `runtime::Nullable` keeps them apart.
             quote! {
                 #doc
                 ///
-                /// `None`: absent; `Some(None)`: `null`.
+                /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
                 #rename
                 #skip
-                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nullable")]
-                pub #fname: Option<Option<#inner>>,
+                #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+                pub #fname: runtime::Nullable<#inner>,
             }
         } else if f.optional() {
             quote! {
@@ -147,13 +134,51 @@ fn emit_struct(def: &StructDef) -> TokenStream {
             pub additional: std::collections::BTreeMap<String, #t>,
         }
     });
-    let default = def.fields.iter().all(|f| f.optional()).then(|| quote!(Default,));
+    let default =
+        (def.fields.iter().all(|f| f.optional()) && def.choices.is_empty()).then(|| quote!(Default,));
+    let choice_fields = def.choices.iter().map(|c| {
+        let (fname, tname) = (ident(&c.name), ident(&c.enum_name));
+        let doc = crate::docs::outer(&format!("Exactly one of {} (`x-exactly-one-of`).", wire_list(c)));
+        quote! { #doc #[serde(flatten)] pub #fname: #tname, }
+    });
+    let choice_enums = def.choices.iter().map(|c| emit_choice(&def.name, c));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields)*
+            #(#choice_fields)*
             #additional
+        }
+
+        #(#choice_enums)*
+    }
+}
+
+/// `` `a`, `b` `` of a choice's properties.
+fn wire_list(choice: &Choice) -> String {
+    choice.variants.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ")
+}
+
+/// The enum of an `x-exactly-one-of` group: a variant per property, sent as that property.
+fn emit_choice(parent: &str, choice: &Choice) -> TokenStream {
+    let name = ident(&choice.enum_name);
+    let doc = crate::docs::outer(&format!(
+        "Exactly one of {} of `{parent}`: the API takes one and only one (`x-exactly-one-of`).",
+        wire_list(choice)
+    ));
+    let mut scope = crate::names::Scope::default();
+    let variants = choice.variants.iter().map(|f| {
+        let variant = ident(&scope.claim(crate::names::type_name(&f.wire)));
+        let (wire, inner) = (&f.wire, ty(&f.ty));
+        let doc = doc_or(f.doc.as_deref(), "Not described by the API document.");
+        quote! { #doc #[serde(rename = #wire)] #variant(#inner), }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub enum #name {
+            #(#variants)*
         }
     }
 }

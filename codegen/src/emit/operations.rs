@@ -410,10 +410,10 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
         setup.push(quote!(query.validate()?;));
     }
     let mut request = quote!(runtime::Request::new(reqwest::Method::#http, #id, #path));
-    if let Some(q) = &op.query {
-        if q.params.iter().any(|p| p.location == ParamLocation::Query) {
-            request = quote!(#request.query(query.to_query()));
-        }
+    if let Some(q) = &op.query
+        && q.params.iter().any(|p| p.location == ParamLocation::Query)
+    {
+        request = quote!(#request.query(query.to_query()));
     }
     request = request_traits(op, request);
     if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {

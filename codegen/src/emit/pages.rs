@@ -64,14 +64,14 @@ fn borrow_chain(chain: &[FieldStep]) -> (TokenStream, bool) {
     let mut is_option = false;
     for step in chain {
         let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.and_then(Option::as_ref)));
+        // `Nullable` steps are `runtime::Nullable<T>` fields: `.value()` is their `Option<&T>`.
         expr = match (is_option, step.optionality) {
             (false, Optionality::Required) => quote!(#expr.#f),
-            (false, Optionality::Optional | Optionality::Nullable) => quote!(#expr.#f.as_ref() #flatten),
+            (false, Optionality::Optional) => quote!(#expr.#f.as_ref()),
+            (false, Optionality::Nullable) => quote!(#expr.#f.value()),
             (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f.as_ref()) #flatten)
-            }
+            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f.as_ref())),
+            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.value())),
         };
         is_option |= step.optionality != Optionality::Required;
     }
@@ -84,13 +84,12 @@ fn items_expr(chain: &[FieldStep]) -> TokenStream {
     let mut is_option = false;
     for step in chain {
         let f = ident(&step.field);
-        let flatten = (step.optionality == Optionality::Nullable).then(|| quote!(.flatten()));
         expr = match (is_option, step.optionality) {
-            (false, _) => quote!(#expr.#f #flatten),
+            (false, Optionality::Nullable) => quote!(#expr.#f.into_value()),
+            (false, _) => quote!(#expr.#f),
             (true, Optionality::Required) => quote!(#expr.map(|v| v.#f)),
-            (true, Optionality::Optional | Optionality::Nullable) => {
-                quote!(#expr.and_then(|v| v.#f) #flatten)
-            }
+            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f)),
+            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.into_value())),
         };
         is_option |= step.optionality != Optionality::Required;
     }

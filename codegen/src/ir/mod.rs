@@ -93,6 +93,21 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// Value type of `additionalProperties` when it has a schema; captured with `#[serde(flatten)]`.
     pub additional: Option<TypeRef>,
+    /// Groups of properties of which exactly one is sent (`x-exactly-one-of`), each one
+    /// field of an enum type; their properties are not in `fields`.
+    pub choices: Vec<Choice>,
+}
+
+/// Properties of which exactly one is sent (`x-exactly-one-of`): one struct field, of an
+/// enum with a variant per property, flattened into the object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// Rust name of the struct field.
+    pub name: String,
+    /// Rust name of the enum.
+    pub enum_name: String,
+    /// The properties, in the extension's order; a variant each, named from the wire name.
+    pub variants: Vec<Field>,
 }
 
 /// A struct field.
@@ -122,7 +137,7 @@ impl Field {
         !self.required || self.nullable || self.read_only || self.write_only
     }
 
-    /// Whether absent and `null` are kept apart (`Option<Option<T>>`): a field that may be
+    /// Whether absent and `null` are kept apart (`runtime::Nullable<T>`): a field that may be
     /// left out and may also be `null`.
     pub fn double_option(&self) -> bool {
         self.nullable && (!self.required || self.read_only || self.write_only)
@@ -536,7 +551,7 @@ pub enum Optionality {
     Required,
     /// `Option<T>`.
     Optional,
-    /// `Option<Option<T>>`: absent, null or a value.
+    /// `runtime::Nullable<T>`: absent, null or a value.
     Nullable,
 }
 

@@ -53,6 +53,13 @@ fn check_type(api: &Api, at: &str, key: &str, def: &TypeDef) -> Result<(), Error
             if let Some(additional) = &d.additional {
                 reference(api, at, additional)?;
             }
+            for choice in &d.choices {
+                name(at, &choice.name)?;
+                name(at, &choice.enum_name)?;
+                for field in &choice.variants {
+                    reference(api, at, &field.ty)?;
+                }
+            }
         }
         TypeDef::Enum(d) => {
             for variant in &d.variants {
@@ -215,7 +222,13 @@ mod tests {
 
     #[test]
     fn an_invalid_identifier_is_named() {
-        let def = StructDef { name: "2fa".to_owned(), doc: None, fields: Vec::new(), additional: None };
+        let def = StructDef {
+            name: "2fa".to_owned(),
+            doc: None,
+            fields: Vec::new(),
+            additional: None,
+            choices: Vec::new(),
+        };
         let api = api_with(vec![TypeDef::Struct(def)]);
         let error = validate(&api).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.contains("no Rust identifier: \"2fa\""), "{error}");

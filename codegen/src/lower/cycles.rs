@@ -12,10 +12,10 @@ pub(crate) fn box_cycles(types: &mut BTreeMap<String, TypeDef>) {
         let Some(TypeDef::Struct(def)) = types.get(&name) else { continue };
         let mut to_box = Vec::new();
         for (i, field) in def.fields.iter().enumerate() {
-            if let Some(target) = direct_target(&field.ty) {
-                if reaches(types, target, &name, &mut BTreeSet::new()) {
-                    to_box.push(i);
-                }
+            if let Some(target) = direct_target(&field.ty)
+                && reaches(types, target, &name, &mut BTreeSet::new())
+            {
+                to_box.push(i);
             }
         }
         if let Some(TypeDef::Struct(def)) = types.get_mut(&name) {

@@ -2,6 +2,8 @@
 
 mod all_of;
 mod cycles;
+mod exactly_one;
+mod field_doc;
 mod operation;
 mod refs;
 mod schema;

@@ -3,6 +3,7 @@
 use super::Lowerer;
 use super::all_of::merge_all_of;
 use super::shape::{Shape, classify};
+use super::{exactly_one, field_doc};
 use crate::error::{Error, ptr};
 use crate::ir::{
     AliasDef, Discriminator, EnumDef, Field, IntEnumDef, NewtypeDef, StructDef, TypeDef, TypeRef, UnionDef,
@@ -77,6 +78,10 @@ pub(crate) fn lower_named(
             let target = primitive(cx, schema, name, pointer)?;
             TypeDef::Alias(AliasDef { name: name.to_owned(), doc, target })
         }
+    };
+    let def = match def {
+        TypeDef::Struct(def) => TypeDef::Struct(exactly_one::apply(cx, def, &schema.schema_data, pointer)?),
+        other => other,
     };
     cx.types.insert(name.to_owned(), def);
     Ok(())
@@ -248,16 +253,23 @@ fn struct_def(
         let prop_ptr = ptr(pointer, &["properties", wire]);
         let ty = type_of_boxed(cx, prop, &format!("{name}{}", names::type_name(wire)), &prop_ptr)?;
         let (data, doc) = match prop {
-            ReferenceOr::Item(s) => (s.schema_data.clone(), field_doc(s)),
+            ReferenceOr::Item(s) => {
+                let doc =
+                    field_doc(s).unwrap_or_else(|| field_doc::fallback(&ty, &s.schema_data, Some(s), None));
+                (s.schema_data.clone(), doc)
+            }
             // Broken references were reported by `type_of` above.
             ReferenceOr::Reference { reference } => {
-                (cx.resolve_schema(reference, &prop_ptr).map(|s| s.schema_data).unwrap_or_default(), None)
+                let target = cx.resolve_schema(reference, &prop_ptr).ok();
+                let data = target.as_ref().map(|s| s.schema_data.clone()).unwrap_or_default();
+                let doc = field_doc::fallback(&ty, &data, None, target.as_ref());
+                (data, doc)
             }
         };
         fields.push(Field {
             name: scope.claim(names::safe_snake(wire)),
             wire: wire.clone(),
-            doc,
+            doc: Some(doc),
             ty,
             required: required.iter().any(|r| r == wire),
             nullable: data.nullable,
@@ -271,7 +283,7 @@ fn struct_def(
         }
         _ => None,
     };
-    Ok(StructDef { name: name.to_owned(), doc, fields, additional })
+    Ok(StructDef { name: name.to_owned(), doc, fields, additional, choices: Vec::new() })
 }
 
 fn enum_def(name: &str, doc: Option<String>, values: &[Option<String>]) -> EnumDef {

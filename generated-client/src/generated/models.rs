@@ -15,7 +15,7 @@ pub struct Account {
     /// Free-text description of the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// Id of an account. Unique among accounts only. Example: `"14054"`.
     pub id: AccountId,
     /// Name of the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,7 @@ pub struct Account {
 /// A single account.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountEnvelope {
-    /// The `account` property.
+    /// A Conversocial account.
     pub account: Account,
 }
 
@@ -217,7 +217,7 @@ impl runtime::QueryValue for AccountId {
 pub struct AccountList {
     /// The accounts on this page.
     pub accounts: Vec<Account>,
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
 }
@@ -225,7 +225,7 @@ pub struct AccountList {
 /// Reference to an account.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountRef {
-    /// The `id` property.
+    /// Id of an account. Unique among accounts only. Example: `"14054"`.
     pub id: AccountId,
     /// Name of the account, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,7 +328,7 @@ pub struct Action {
     /// Any further data of the action; the structure is not documented (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `id` property.
+    /// Id of an action (inferred). Actions are not documented. Example: `"99120"`.
     pub id: ActionId,
     /// Kind of action (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,15 +336,12 @@ pub struct Action {
     /// Absolute URL of this action (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `user` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub user: Option<Option<UserRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub user: runtime::Nullable<UserRef>,
 }
 
 /// Id of an action (inferred). Actions are not documented.
@@ -413,24 +410,16 @@ impl runtime::QueryValue for ActionId {
 pub struct Author {
     /// Profile description; null when not given (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub description: Option<Option<String>>,
-    /// The `id` property.
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub description: runtime::Nullable<String>,
+    /// Id of a social media author. Unique among authors only. Example: `"87413302"`.
     pub id: AuthorId,
     /// Location given in the profile; null when not given (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub location: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub location: runtime::Nullable<String>,
     /// Social media platform of the author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
@@ -439,31 +428,19 @@ pub struct Author {
     pub platform_id: Option<String>,
     /// URL of the profile on the platform; null when unknown (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub profile_link: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub profile_link: runtime::Nullable<String>,
     /// URL of the profile picture; null when there is none (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub profile_picture: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub profile_picture: runtime::Nullable<String>,
     /// Real name given in the profile; null when not given (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub real_name: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub real_name: runtime::Nullable<String>,
     /// Handle of the author on the platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_name: Option<String>,
@@ -471,19 +448,15 @@ pub struct Author {
     pub url: String,
     /// Website given in the profile, as entered; null when not given (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub website: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub website: runtime::Nullable<String>,
 }
 
 /// A single author.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorEnvelope {
-    /// The `author` property.
+    /// A social media user (customer). Property names are known; their types are guessed (inferred).
     pub author: Author,
 }
 
@@ -680,7 +653,7 @@ impl runtime::QueryValue for AuthorId {
 /// Reference to a social media author.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorRef {
-    /// The `id` property.
+    /// Id of a social media author. Unique among authors only. Example: `"87413302"`.
     pub id: AuthorId,
     /// Name of the author, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -694,7 +667,7 @@ pub struct AuthorRef {
 /// account being a reference object is a guess too (inferred).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Channel {
-    /// The `account` property.
+    /// Reference to an account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// When the channel was added (UTC, no zone designator).
@@ -705,14 +678,10 @@ pub struct Channel {
     pub fans: Option<i64>,
     /// URL of the Facebook page; null for other platforms (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub fb_page_url: Option<Option<String>>,
-    /// The `id` property.
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub fb_page_url: runtime::Nullable<String>,
+    /// Id of a channel. Unique among channels only. Example: `"64079"`.
     pub id: ChannelId,
     /// Whether the channel is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -736,7 +705,9 @@ pub struct Channel {
 /// A single channel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelEnvelope {
-    /// The `channel` property.
+    /// A social media page or handle connected to the account. Property
+    /// names come from a client library; their types are guessed, and
+    /// account being a reference object is a guess too (inferred).
     pub channel: Channel,
 }
 
@@ -935,7 +906,7 @@ impl runtime::QueryValue for ChannelId {
 pub struct ChannelList {
     /// The channels on this page.
     pub channels: Vec<Channel>,
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
 }
@@ -943,7 +914,7 @@ pub struct ChannelList {
 /// Reference to a channel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelRef {
-    /// The `id` property.
+    /// Id of a channel. Unique among channels only. Example: `"64079"`.
     pub id: ChannelId,
     /// Name of the channel, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1039,7 +1010,7 @@ pub struct Content {
     /// Attachments of the message; their structure is not documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-    /// The `author` property.
+    /// Reference to a social media author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorRef>,
     /// Channels the message belongs to.
@@ -1048,7 +1019,7 @@ pub struct Content {
     /// When the message was posted (UTC, no zone designator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<runtime::Timestamp>,
-    /// The `id` property.
+    /// Id of a content item (a message). Unique among content items only; its form is not documented. Example: `"5399e4ff0e4b3d76a56e5534"`.
     pub id: ContentId,
     /// Whether the message was posted by the account's own channel (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1061,37 +1032,28 @@ pub struct Content {
     pub is_private: Option<bool>,
     /// Link to the message on its platform; null when there is none (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub link: Option<Option<String>>,
-    /// The `parent` property.
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub link: runtime::Nullable<String>,
+    /// Reference to a content item. Nullable: null means no such item (for
+    /// example a message that replies to nothing). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub parent: Option<Option<ContentRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub parent: runtime::Nullable<ContentRef>,
     /// Social media platform of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Id of the message on its platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
-    /// The `sentiment` property.
+    /// Sentiment given to a content item. Nullable: null when no sentiment is
+    /// set (inferred). created_by is assumed to be a user reference, null
+    /// for automatic sentiment (inferred). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub sentiment: Option<Option<Sentiment>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub sentiment: runtime::Nullable<Sentiment>,
     /// Tags applied to the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagRef>>,
@@ -1104,15 +1066,12 @@ pub struct Content {
     /// Absolute URL of this content item (inferred). Whether side-loaded items carry it is not documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `user` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub user: Option<Option<UserRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub user: runtime::Nullable<UserRef>,
 }
 
 /// Id of a content item (a message). Unique among content items only; its form is not documented.
@@ -1180,7 +1139,7 @@ impl runtime::QueryValue for ContentId {
 /// example a message that replies to nothing).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContentRef {
-    /// The `id` property.
+    /// Id of a content item (a message). Unique among content items only; its form is not documented. Example: `"5399e4ff0e4b3d76a56e5534"`.
     pub id: ContentId,
     /// Name of the content item, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1193,16 +1152,13 @@ pub struct ContentRef {
 /// Property names are known; their types are guessed (inferred).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
-    /// The `assigned_to` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub assigned_to: Option<Option<UserRef>>,
-    /// The `author` property.
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub assigned_to: runtime::Nullable<UserRef>,
+    /// Reference to a social media author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorRef>,
     /// Channels the conversation took place on.
@@ -1217,7 +1173,7 @@ pub struct Conversation {
     /// Handling-time measurements; the structure is not documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling_times: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `id` property.
+    /// Id of a conversation, a 24-digit hexadecimal string. Unique among conversations only. Example: `"5399e4ff0e4b3d76a56e5533"`.
     pub id: ConversationId,
     /// Whether the conversation is in the priority queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1227,7 +1183,8 @@ pub struct Conversation {
     /// returned as a property (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldest_sort_date: Option<runtime::Timestamp>,
-    /// The `status` property.
+    /// State of a conversation. Known values are listed; the full list is not
+    /// documented, so other values may appear. Example: `"unread"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ConversationStatus>,
     /// Tags applied to the conversation.
@@ -1246,7 +1203,8 @@ pub struct ConversationEnvelope {
     /// Content items of the conversation (include=content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<Content>>,
-    /// The `conversation` property.
+    /// A conversation with a customer, made of content items (messages).
+    /// Property names are known; their types are guessed (inferred).
     pub conversation: Conversation,
     /// Notes of the conversation (include=notes). The key name notes is assumed (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1551,7 +1509,7 @@ pub struct ConversationList {
     /// Notes of the returned conversations (include=notes). The key name notes is assumed (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
 }
@@ -1760,7 +1718,7 @@ pub struct Note {
     /// Any further data of the note; the structure is not documented (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `id` property.
+    /// Id of a note (inferred). Notes are not documented. Example: `"7731"`.
     pub id: NoteId,
     /// The text of the note (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1768,15 +1726,12 @@ pub struct Note {
     /// Absolute URL of this note (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `user` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub user: Option<Option<UserRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub user: runtime::Nullable<UserRef>,
 }
 
 /// Id of a note (inferred). Notes are not documented.
@@ -1845,23 +1800,15 @@ impl runtime::QueryValue for NoteId {
 pub struct Paging {
     /// Absolute URL of the next page, with all query parameters; null on the last page.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub next_page: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub next_page: runtime::Nullable<String>,
     /// Absolute URL of the previous page, or null. Never follow it: the
     /// documentation warns that following prev_page pages endlessly.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub prev_page: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub prev_page: runtime::Nullable<String>,
 }
 
 /// A report export. Lifecycle properties are absent, not null, until
@@ -1869,7 +1816,7 @@ pub struct Paging {
 /// guessed (inferred).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
-    /// The `account` property.
+    /// Reference to an account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// First day of the report's range.
@@ -1878,7 +1825,8 @@ pub struct Report {
     /// Last day of the report's range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_to: Option<runtime::Date>,
-    /// The `date_type` property.
+    /// Which date of a content item decides whether it falls into the report's
+    /// range. Only created_date is documented; other values may exist. Example: `"created_date"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_type: Option<ReportDateType>,
     /// URL of the finished report, a zip file (inferred). Absent until the report is ready.
@@ -1887,22 +1835,19 @@ pub struct Report {
     /// Which phase of the generation failed. Present only on failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
-    /// The `generated_by` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub generated_by: Option<Option<UserRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub generated_by: runtime::Nullable<UserRef>,
     /// When generation finished (UTC, no zone designator). Absent until the report is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_date: Option<runtime::Timestamp>,
     /// When generation started (UTC, no zone designator). Absent while the report is queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation_start_date: Option<runtime::Timestamp>,
-    /// The `id` property.
+    /// Id of a report. Unique among reports only. Example: `"3571"`.
     pub id: ReportId,
     /// Name of the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1916,19 +1861,28 @@ pub struct Report {
 /// string id is assumed to work as well (inferred).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportCreate {
-    /// The `account` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<AccountId>,
-    /// The `channel` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<ChannelId>,
     /// First day of the range, inclusive.
     pub date_from: runtime::Date,
     /// Last day of the range, inclusive (inferred).
     pub date_to: runtime::Date,
-    /// The `date_type` property.
+    /// Which date of a content item decides whether it falls into the report's
+    /// range. Only created_date is documented; other values may exist. Example: `"created_date"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_type: Option<ReportDateType>,
+    /// Exactly one of `account`, `channel` (`x-exactly-one-of`).
+    #[serde(flatten)]
+    pub scope: ReportCreateScope,
+}
+
+/// Exactly one of `account`, `channel` of `ReportCreate`: the API takes one and only one (`x-exactly-one-of`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum ReportCreateScope {
+    /// Id of an account. Unique among accounts only. Example: `"14054"`.
+    #[serde(rename = "account")]
+    Account(AccountId),
+    /// Id of a channel. Unique among channels only. Example: `"64079"`.
+    #[serde(rename = "channel")]
+    Channel(ChannelId),
 }
 
 /// Which date of a content item decides whether it falls into the report's
@@ -2014,7 +1968,9 @@ impl runtime::QueryValue for ReportDateType {
 /// A single report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEnvelope {
-    /// The `report` property.
+    /// A report export. Lifecycle properties are absent, not null, until
+    /// their state is reached. Property names are known; their types are
+    /// guessed (inferred).
     pub report: Report,
 }
 
@@ -2216,7 +2172,7 @@ impl runtime::QueryValue for ReportId {
 /// A page of reports.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportList {
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The reports on this page.
@@ -2317,15 +2273,12 @@ impl runtime::QueryValue for ReportSortField {
 /// for automatic sentiment (inferred).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Sentiment {
-    /// The `created_by` property.
+    /// Reference to a user (agent). Nullable: where a user reference appears,
+    /// null means no user (for example an unassigned conversation). May be `null`.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub created_by: Option<Option<UserRef>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub created_by: runtime::Nullable<UserRef>,
     /// The sentiment value, an integer score (inferred). The scale is not documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
@@ -2334,7 +2287,7 @@ pub struct Sentiment {
 /// A tag defined on the account.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
-    /// The `id` property.
+    /// Id of a tag. Unique among tags only. Example: `"2"`.
     pub id: TagId,
     /// Whether the tag is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2349,7 +2302,7 @@ pub struct Tag {
 /// A single tag.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TagEnvelope {
-    /// The `tag` property.
+    /// A tag defined on the account.
     pub tag: Tag,
 }
 
@@ -2511,7 +2464,7 @@ impl runtime::QueryValue for TagId {
 /// A page of tags.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TagList {
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The tags on this page.
@@ -2521,7 +2474,7 @@ pub struct TagList {
 /// Reference to a tag.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TagRef {
-    /// The `id` property.
+    /// Id of a tag. Unique among tags only. Example: `"2"`.
     pub id: TagId,
     /// Name of the tag, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2612,18 +2565,14 @@ impl runtime::QueryValue for TagSortField {
 /// A user (agent) of the Conversocial web app.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
-    /// The `account` property.
+    /// Reference to an account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// Name of the user's crowd (team); null when none (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub crowds_name: Option<Option<String>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub crowds_name: runtime::Nullable<String>,
     /// When the user joined (UTC, no zone designator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_joined: Option<runtime::Timestamp>,
@@ -2632,27 +2581,19 @@ pub struct User {
     pub email: Option<String>,
     /// First name; may be null.
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub first_name: Option<Option<String>>,
-    /// The `id` property.
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub first_name: runtime::Nullable<String>,
+    /// Id of a user (agent). Unique among users only. Example: `"13112"`.
     pub id: UserId,
     /// Whether the user is marked as an expert; boolean type (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expert: Option<bool>,
     /// When the user last logged in (UTC, no zone designator); null if never (inferred).
     ///
-    /// `None`: absent; `Some(None)`: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "nullable"
-    )]
-    pub last_login: Option<Option<runtime::Timestamp>>,
+    /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
+    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+    pub last_login: runtime::Nullable<runtime::Timestamp>,
     /// Last name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
@@ -2666,7 +2607,7 @@ pub struct User {
 /// A single user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserEnvelope {
-    /// The `user` property.
+    /// A user (agent) of the Conversocial web app.
     pub user: User,
 }
 
@@ -2863,7 +2804,7 @@ impl runtime::QueryValue for UserId {
 /// A page of users.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserList {
-    /// The `paging` property.
+    /// Links to neighbouring pages. May be empty ({}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The users on this page.
@@ -2874,7 +2815,7 @@ pub struct UserList {
 /// null means no user (for example an unassigned conversation).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserRef {
-    /// The `id` property.
+    /// Id of a user (agent). Unique among users only. Example: `"13112"`.
     pub id: UserId,
     /// Name of the user, when the API includes it (inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2970,13 +2911,4 @@ impl runtime::QueryValue for UserSortField {
     fn to_query_value(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
-}
-
-/// Decodes a field that may be absent (`None`) or `null` (`Some(None)`).
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }

@@ -1097,11 +1097,7 @@ impl runtime::Page for AccountList {
     const ITEMS_PATH: &'static [&'static str] = &["accounts"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Account] {
@@ -1122,11 +1118,7 @@ impl runtime::Page for ChannelList {
     const ITEMS_PATH: &'static [&'static str] = &["channels"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Channel] {
@@ -1147,11 +1139,7 @@ impl runtime::Page for ConversationList {
     const ITEMS_PATH: &'static [&'static str] = &["conversations"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Conversation] {
@@ -1172,11 +1160,7 @@ impl runtime::Page for ReportList {
     const ITEMS_PATH: &'static [&'static str] = &["reports"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Report] {
@@ -1197,11 +1181,7 @@ impl runtime::Page for TagList {
     const ITEMS_PATH: &'static [&'static str] = &["tags"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[Tag] {
@@ -1222,11 +1202,7 @@ impl runtime::Page for UserList {
     const ITEMS_PATH: &'static [&'static str] = &["users"];
     const NEXT_PATH: &'static [&'static str] = &["paging", "next_page"];
     fn next_url(&self) -> Option<&str> {
-        self.paging
-            .as_ref()
-            .and_then(|v| v.next_page.as_ref())
-            .and_then(Option::as_ref)
-            .map(|url| url.as_str())
+        self.paging.as_ref().and_then(|v| v.next_page.value()).map(|url| url.as_str())
     }
 
     fn items(&self) -> &[User] {

@@ -81,6 +81,7 @@ pub struct Call<T> {
 impl<T: Send + 'static> Call<T> {
     /// A call of `request` (or the error that kept it from being built) whose 2xx
     /// response `finish` turns into the result. Generated operations build these.
+    #[doc(hidden)] // the contract with generated code
     pub fn new(client: &Client, request: Result<Request, Error>, finish: Finish<T>) -> Self {
         Call { client: client.clone(), request, options: CallOptions::default(), finish }
     }

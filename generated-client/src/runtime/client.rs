@@ -29,8 +29,8 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// limiter and one configuration, so any number of tasks can use it at once.
 ///
 /// Generated code adds one method per operation, returning a [`Call`](super::Call) to
-/// await; calls go through [`Client::execute_raw_with`], listings through
-/// [`Client::paginate`] and [`Client::resume_like`].
+/// await; they go through the runtime (`Client::execute_raw_with`, `Client::paginate`,
+/// `Client::resume_like`: the contract, hidden from these docs).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -157,6 +157,7 @@ impl Client {
     /// Unless the client is [strict](ClientBuilder::strict_decoding), a body that does not
     /// match `T` is decoded anyway where it can be: see [`Drift`]. Each distinct drift is
     /// logged once per client ([`drift_summary`](Self::drift_summary) lists them).
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
         self.execute_decoded(req).await.map(|(value, _)| value)
     }
@@ -197,6 +198,7 @@ impl Client {
 
     /// Sends `req` like [`execute`](Self::execute) and ignores the body of the 2xx
     /// response (only a `"success": false` body is still an error).
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_empty(&self, req: Request) -> Result<(), Error> {
         let result = match self.send(&req, &CallOptions::default()).await {
             Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts)
@@ -209,6 +211,7 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as text.
     /// A body that is not UTF-8 is an [`Error::Decode`] saying so (nothing is replaced).
     /// Set the media type to ask for with [`Request::accept`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_text(&self, req: Request) -> Result<String, Error> {
         let result = match self.send(&req, &CallOptions::default()).await {
             Ok(sent) => {
@@ -221,6 +224,7 @@ impl Client {
 
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx body as it came.
     /// Set the media type to ask for with [`Request::accept`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
         let result = self.send(&req, &CallOptions::default()).await.map(|sent| sent.body);
         result.map_err(|error| self.redact(error))
@@ -229,11 +233,13 @@ impl Client {
     /// Sends `req` like [`execute`](Self::execute) and returns the 2xx response as it came,
     /// for operations whose success statuses carry different bodies: the generated method
     /// matches on [`RawResponse::status`] and decodes with [`RawResponse::json`].
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_raw(&self, req: Request) -> Result<RawResponse, Error> {
         self.execute_raw_with(req, &CallOptions::default()).await
     }
 
     /// [`execute_raw`](Self::execute_raw) with per-call options (what a [`Call`](super::Call) runs).
+    #[doc(hidden)] // the contract with generated code
     pub async fn execute_raw_with(&self, req: Request, options: &CallOptions) -> Result<RawResponse, Error> {
         let result = self.send(&req, options).await.map(|sent| RawResponse {
             status: sent.status,
@@ -251,6 +257,7 @@ impl Client {
     }
 
     /// A paginator over the list operation `req`; see [`Paginator`].
+    #[doc(hidden)] // the contract with generated code
     pub fn paginate<P: Page>(&self, req: Request) -> Paginator<P> {
         Paginator::new(self.clone(), req)
     }
@@ -267,6 +274,7 @@ impl Client {
     /// A paginator that continues from `cursor` with the operation id, path template,
     /// headers, accepted media type and security requirement of `like` (its path, query
     /// and body are not used): what generated `*_resume` methods call.
+    #[doc(hidden)] // the contract with generated code
     pub fn resume_like<P: Page>(&self, like: Request, cursor: Cursor) -> Paginator<P> {
         Paginator::resume_like(self.clone(), like, cursor)
     }

@@ -107,9 +107,9 @@ fn optional(lookup: &Lookup<'_>, var: &str) -> Result<Option<String>, Error> {
 /// unless [`defaults::REQUIRE_CREDENTIALS`] is `false`.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), conversocial::runtime::Error> {
+/// # async fn run() -> Result<(), conversocial::Error> {
 /// use std::time::Duration;
-/// use conversocial::runtime::{Client, RateLimit, RetryPolicy};
+/// use conversocial::{Client, RateLimit, RetryPolicy};
 /// let client = Client::builder()
 ///     .credentials("my-token", "my-secret")
 ///     .timeout(Duration::from_secs(30))

@@ -21,7 +21,7 @@ use super::Error;
 /// when it is no longer on the page does the count decide.
 ///
 /// ```
-/// use conversocial::runtime::Cursor;
+/// use conversocial::Cursor;
 /// let cursor: Cursor = "https://api.conversocial.com/v1.3/users?offset=10#skip=3".parse().unwrap();
 /// assert_eq!(cursor.url(), "https://api.conversocial.com/v1.3/users?offset=10");
 /// assert_eq!(cursor.skip(), 3);

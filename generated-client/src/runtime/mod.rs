@@ -5,6 +5,12 @@
 //! The runtime never names generated types; it reaches them through the [`Page`] and
 //! [`QueryValue`] traits and through generics such as [`Client::execute`].
 //!
+//! The crate root declares this module `#[doc(hidden)]`: its paths are the contract with
+//! generated code (`crate::runtime::Request`, `crate::runtime::Query`, ...), not the
+//! user's API. What users name is in [`surface`], which the root re-exports whole
+//! (`pub use runtime::surface::*;`), so the documentation shows those items at the root
+//! and nothing of the contract.
+//!
 //! Module map:
 //!
 //! | module | owns |
@@ -23,6 +29,7 @@
 //! | `repair` | drift-tolerant decoding: the slow path that decodes a body that does not fit |
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
 //! | `multipart` | [`Multipart`] |
+//! | `nullable` | [`Nullable`]: a field that may be absent and may be `null` |
 //! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`ObjectStyle`], [`encode_path_segment`] |
 //! | `limiter` | [`RateLimiter`], [`GcraLimiter`] |
 //! | `rate_limit` | [`RateLimit`]: the setting, and limiters shared per origin and token |
@@ -35,6 +42,8 @@
 //! | `error` | [`Error`] |
 //! | `error_body` | [`ApiErrorBody`], bounded excerpts of bodies |
 //! | `time` | [`Timestamp`], [`DateTime`], [`Date`] |
+//! | `waiter` | [`Waiter`], [`Progress`], [`WaitError`]: polling until a final state, with a deadline |
+//! | `testing` | [`ClientBuilder::for_tests`]: the preset for tests against a mock server |
 
 mod auth;
 mod body;
@@ -51,6 +60,7 @@ mod hooks;
 mod items;
 mod limiter;
 mod multipart;
+mod nullable;
 mod page_of;
 mod paginate;
 mod query;
@@ -63,7 +73,9 @@ mod response;
 mod retry;
 mod send;
 mod strings;
+mod testing;
 mod time;
+mod waiter;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
 pub use call::{Call, CallOptions, Finish};
@@ -77,6 +89,7 @@ pub use hooks::{RequestHook, ResponseHook};
 pub use items::Items;
 pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;
+pub use nullable::Nullable;
 pub use page_of::PageOf;
 pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Page, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
@@ -89,3 +102,22 @@ pub use response::{decode_json, decode_json_tolerant};
 pub use retry::RetryPolicy;
 pub use strings::deserialize_str_as;
 pub use time::{Date, DateTime, ParseTimeError, Timestamp};
+pub use waiter::{Progress, WaitError, Waiter};
+
+/// Everything a user of the crate names, re-exported at the crate root: the client and its
+/// configuration, errors, pagination, cursors, drift, time and query value types, and the
+/// foreign crates whose types appear in public signatures. The rest of this module is the
+/// contract with generated code.
+pub mod surface {
+    #[cfg(feature = "redis")]
+    pub use super::RedisLimit;
+    pub use super::{
+        ApiErrorBody, ApiKeyLocation, AuthScheme, BoxError, Call, CallContext, CallOptions, Client,
+        ClientBuilder, Credentials, Cursor, DEFAULT_MAX_EMPTY_PAGES, Date, DateTime, Drift, DriftAction,
+        DriftSummary, Error, GcraLimiter, Items, Multipart, Nullable, ObjectStyle, Page, PageOf, Pages,
+        Paginator, ParseTimeError, Progress, REQUEST_ID_HEADERS, RateLimit, RateLimiter, RequestHook,
+        ResponseHook, RetryPolicy, SortKey, Timestamp, WaitError, Waiter, decode_json, decode_json_tolerant,
+        defaults,
+    };
+    pub use {bytes, chrono, reqwest, secrecy, serde_json, url};
+}

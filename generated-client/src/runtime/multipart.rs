@@ -12,14 +12,15 @@ use super::{Error, QueryValue};
 /// [`Request::multipart_body`](super::Request::multipart_body), which chooses the boundary.
 ///
 /// ```
-/// use conversocial::runtime::{Multipart, Request};
+/// use conversocial::Multipart;
+/// use conversocial::runtime::Request;
 /// let mut form = Multipart::new();
 /// form.text("title", "Quarterly report");
 /// form.json("meta", &serde_json::json!({"tags": ["q3"]}))?;
 /// form.bytes("file", Some("report.csv"), "text/csv", &b"a,b\n1,2\n"[..]);
 /// let req = Request::new(reqwest::Method::POST, "upload", "/uploads".into()).multipart_body(form);
 /// assert!(req.content_type().unwrap().starts_with("multipart/form-data; boundary="));
-/// # Ok::<(), conversocial::runtime::Error>(())
+/// # Ok::<(), conversocial::Error>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct Multipart {

@@ -35,11 +35,14 @@ pub trait Page: DeserializeOwned + Send + 'static {
     type Item: Send + 'static;
     /// Member names from the top of the response to the item array, e.g.
     /// `&["conversations"]`: where items set aside by drift-tolerant decoding are found.
+    #[doc(hidden)]
     const ITEMS_PATH: &'static [&'static str];
     /// Member names from the top of the response to the next-page link, e.g.
     /// `&["paging", "next_page"]`: a link that does not decode is an error, not the end.
+    #[doc(hidden)]
     const NEXT_PATH: &'static [&'static str];
     /// The absolute URL of the next page (`paging.next_page`), `None` (or empty) on the last.
+    #[doc(hidden)]
     fn next_url(&self) -> Option<&str>;
     /// The page's items, in order.
     fn items(&self) -> &[Self::Item];
@@ -48,6 +51,7 @@ pub trait Page: DeserializeOwned + Send + 'static {
     /// A stable identity of an item (its `id`), used to resume after the last delivered
     /// item even when the page changed; `None` when items have none (resuming then
     /// counts items).
+    #[doc(hidden)]
     fn item_key(_item: &Self::Item) -> Option<String> {
         None
     }
@@ -118,6 +122,7 @@ impl<P: Page> Paginator<P> {
 
     /// A paginator whose streams yield `error` and end, without sending anything: for a
     /// list operation whose request could not be built.
+    #[doc(hidden)]
     pub fn failed(error: Error) -> Self {
         Paginator::from_start(Start::Failed(error))
     }

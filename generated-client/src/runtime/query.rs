@@ -152,7 +152,8 @@ pub enum ObjectStyle {
 /// An ordered list of query parameters, encoded as they are added.
 ///
 /// ```
-/// use conversocial::runtime::{Query, SortKey};
+/// use conversocial::SortKey;
+/// use conversocial::runtime::Query;
 /// let mut q = Query::new();
 /// q.push("oldest_sort_date_lte", "2017-02-20T11:58:34");
 /// q.push_exploded("id", &[1, 2]);
@@ -237,7 +238,8 @@ impl Query {
     /// Never fails: a value that cannot be serialised is skipped with a `tracing` warning.
     ///
     /// ```
-    /// use conversocial::runtime::{ObjectStyle, Query};
+    /// use conversocial::ObjectStyle;
+    /// use conversocial::runtime::Query;
     /// let filter = serde_json::json!({"role": "admin", "age": {"gte": 18}});
     /// let mut q = Query::new();
     /// q.push_object("filter", &filter, ObjectStyle::DeepObject);

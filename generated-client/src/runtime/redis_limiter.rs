@@ -77,7 +77,7 @@ return 1
 ///
 /// ```no_run
 /// # fn run() -> Result<(), conversocial::Error> {
-/// use conversocial::runtime::{RateLimit, RedisLimit};
+/// use conversocial::{RateLimit, RedisLimit};
 /// let client = conversocial::Client::builder()
 ///     .credentials("my-token", "my-secret")
 ///     .rate_limit(RateLimit::default().through_redis(RedisLimit::new("redis://10.0.0.5:6379/0")))

@@ -188,7 +188,8 @@ impl Request {
     /// its bearer token when it has one.
     ///
     /// ```
-    /// use conversocial::runtime::{ApiKeyLocation, AuthScheme, Request};
+    /// use conversocial::{ApiKeyLocation, AuthScheme};
+    /// use conversocial::runtime::Request;
     /// // bearer, or an API key in a header together with one in the query
     /// let req = Request::new(reqwest::Method::GET, "get_pet", "/pets/1".into()).security(&[
     ///     &[AuthScheme::Bearer],

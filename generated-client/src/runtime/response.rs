@@ -88,9 +88,9 @@ pub(crate) fn decode_tolerant<T: DeserializeOwned>(
 ///
 /// ```
 /// use conversocial::models::TagList;
-/// use conversocial::runtime::DriftAction;
+/// use conversocial::DriftAction;
 /// let body = br#"{"tags": [{"id": "2", "url": "u"}, {"url": 3}]}"#;
-/// let (page, drift): (TagList, _) = conversocial::runtime::decode_json_tolerant(body).unwrap();
+/// let (page, drift): (TagList, _) = conversocial::decode_json_tolerant(body).unwrap();
 /// assert_eq!(page.tags.len(), 1);
 /// assert_eq!(drift[0].path, "tags[1]");
 /// assert_eq!(drift[0].action, DriftAction::SetAside);
@@ -100,13 +100,13 @@ pub fn decode_json_tolerant<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<
 }
 
 /// Decodes a 2xx JSON body exactly as a [strict](super::ClientBuilder::strict_decoding)
-/// [`Client::execute`](super::Client::execute) does: the `"success": false` envelope
+/// client decodes an operation's response: the `"success": false` envelope
 /// check, then serde, with the JSON path and an excerpt of the body in the error when a
 /// field does not fit. Useful for bodies stored earlier.
 ///
 /// ```
 /// use conversocial::models::TagList;
-/// let page: TagList = conversocial::runtime::decode_json(br#"{"tags": [{"id": "2", "url": "u"}]}"#).unwrap();
+/// let page: TagList = conversocial::decode_json(br#"{"tags": [{"id": "2", "url": "u"}]}"#).unwrap();
 /// assert_eq!(page.tags[0].id.as_str(), "2");
 /// ```
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {

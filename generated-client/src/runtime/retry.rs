@@ -60,7 +60,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// ```
 /// use std::time::Duration;
-/// use conversocial::runtime::RetryPolicy;
+/// use conversocial::RetryPolicy;
 /// let quick = RetryPolicy {
 ///     max_attempts: 3,
 ///     base_delay: Duration::from_millis(10),

@@ -137,7 +137,7 @@ macro_rules! string_serde {
 /// sub-second part is not zero.
 ///
 /// ```
-/// use conversocial::runtime::Timestamp;
+/// use conversocial::Timestamp;
 /// let t: Timestamp = "2013-11-18T12:20:24.5+01:00".parse().unwrap();
 /// assert_eq!(t.to_string(), "2013-11-18T11:20:24.500");
 /// ```

@@ -16,10 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use conversocial::Client;
 use conversocial::models::{ConversationList, ConversationStatus, UserId};
 use conversocial::queries::ListConversationsQuery;
-use conversocial::runtime::{Cursor, RateLimit, RedisLimit, RetryPolicy};
+use conversocial::{Client, Cursor, RateLimit, RedisLimit, RetryPolicy};
 use futures::TryStreamExt;
 
 struct Export {

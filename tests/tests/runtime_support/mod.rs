@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conversocial::runtime::{Client, ClientBuilder, Page, RateLimit, Request, RetryPolicy};
+use conversocial::runtime::Request;
+use conversocial::{Client, ClientBuilder, Page, RateLimit, RetryPolicy};
 use serde::Deserialize;
 use wiremock::{Respond, ResponseTemplate};
 
