@@ -41,6 +41,7 @@ pub fn child(path: &Path, runs: usize) {
         command: "cargo xtask bench".to_owned(),
         strict: true,
         features: false,
+        crate_name: "bench".to_owned(),
     };
     // the first two stages alone, once, for where the time and the memory go
     let start = Instant::now();

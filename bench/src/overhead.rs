@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use conversocial::models::{ConversationInclude, ConversationStatus};
-use conversocial::queries::{ListConversationsQuery, ListTagsQuery};
+use conversocial::queries::ListConversationsQuery;
 use conversocial::{RateLimit, RetryPolicy};
 use hyper::StatusCode;
 use reqwest::header::{ACCEPT, USER_AGENT};
@@ -123,9 +123,7 @@ pub fn profile(side: &str, page: &str, requests: u32) -> Result<(), String> {
                 (true, true) => {
                     drop(black_box(client.list_conversations(&query).await.expect("listConversations")))
                 }
-                (true, false) => {
-                    drop(black_box(client.list_tags(&ListTagsQuery::default()).await.expect("listTags")))
-                }
+                (true, false) => drop(black_box(client.list_tags().await.expect("listTags"))),
                 (false, true) => {
                     drop(black_box(raw_get::<baseline::ConversationList>(&http, &page_url).await))
                 }
@@ -221,7 +219,7 @@ pub fn run(smoke: bool) -> Report {
                         if large {
                             black_box(client.list_conversations(&query).await.expect("listConversations"));
                         } else {
-                            black_box(client.list_tags(&ListTagsQuery::default()).await.expect("listTags"));
+                            black_box(client.list_tags().await.expect("listTags"));
                         }
                     }
                 }

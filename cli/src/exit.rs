@@ -84,9 +84,10 @@ mod tests {
         let config = Error::Config { message: "x".into(), source: None };
         assert_eq!(Failure::from(config).code, Code::Config);
         assert_eq!(Failure::from(Error::invalid_request("x")).code, Code::Config);
-        let limited = Error::RateLimited { attempts: 3, retry_after: None };
+        let limited =
+            Error::RateLimited { attempts: 3, retry_after: None, body: Box::default(), context: None };
         assert_eq!(Failure::from(limited).code, Code::RateLimit);
-        let waited = Error::LimiterTimeout { waited: std::time::Duration::from_secs(1) };
+        let waited = Error::LimiterTimeout { waited: std::time::Duration::from_secs(1), context: None };
         assert_eq!(Failure::from(waited).code, Code::RateLimit);
     }
 }

@@ -1,10 +1,7 @@
 //! `get <resource> <id>`: one object, printed as JSON.
 
 use conversocial::Client;
-use conversocial::queries::{
-    GetAccountQuery, GetAuthorQuery, GetChannelQuery, GetConversationQuery, GetReportQuery, GetTagQuery,
-    GetUserQuery,
-};
+use conversocial::queries::GetConversationQuery;
 use serde::Serialize;
 
 use crate::args::{GetArgs, GetResource};
@@ -22,14 +19,14 @@ pub async fn get(args: &GetArgs, client: &Client) -> Result<(), Failure> {
             let include =
                 args.include.iter().filter(|t| !t.trim().is_empty()).map(|t| t.trim().into()).collect();
             let query = GetConversationQuery { include, ..Default::default() };
-            print(&client.get_conversation(&id.into(), &query).await?)
+            print(&client.get_conversation_with(&id.into(), &query).await?)
         }
-        GetResource::Account => print(&client.get_account(&id.into(), &GetAccountQuery::default()).await?),
-        GetResource::Author => print(&client.get_author(&id.into(), &GetAuthorQuery::default()).await?),
-        GetResource::Channel => print(&client.get_channel(&id.into(), &GetChannelQuery::default()).await?),
-        GetResource::Report => print(&client.get_report(&id.into(), &GetReportQuery::default()).await?),
-        GetResource::Tag => print(&client.get_tag(&id.into(), &GetTagQuery::default()).await?),
-        GetResource::User => print(&client.get_user(&id.into(), &GetUserQuery::default()).await?),
+        GetResource::Account => print(&client.get_account(&id.into()).await?),
+        GetResource::Author => print(&client.get_author(&id.into()).await?),
+        GetResource::Channel => print(&client.get_channel(&id.into()).await?),
+        GetResource::Report => print(&client.get_report(&id.into()).await?),
+        GetResource::Tag => print(&client.get_tag(&id.into()).await?),
+        GetResource::User => print(&client.get_user(&id.into()).await?),
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Options {
     /// contradicts itself, a construct without a Rust form) instead of working around it
     /// with a [`Warning`].
     pub strict: bool,
+    /// The generated crate's library name (`conversocial`), used by the usage example in
+    /// each operation's docs; empty: no examples.
+    pub crate_name: String,
     /// Gate the output behind cargo features (for large APIs; see `docs/ARCHITECTURE.md`):
     /// one feature per operation tag, each type compiled when an enabled operation needs
     /// it, and each type's unneeded serde direction behind `full-serde`.
@@ -126,7 +129,7 @@ pub fn generate_to(
     // Each file is rendered as soon as it is emitted, one chunk of items per thread at a
     // time (see `render`), so only a few chunks' tokens are alive at once.
     for emitter in emit::emitters(&api) {
-        render::render(emitter(&api, &gates, &options.source), &header, sink)?;
+        render::render(emitter(&api, &gates, options), &header, sink)?;
     }
     Ok(Report { warnings, features: gates.areas().clone() })
 }

@@ -47,8 +47,13 @@ components:
 "#;
 
 fn models(features: bool) -> String {
-    let options =
-        codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, features };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        features,
+        crate_name: "x".into(),
+    };
     let generated = codegen::generate(DOC, &options).unwrap_or_else(|e| panic!("{e}"));
     generated.files.into_iter().find(|f| f.path == "models.rs").map(|f| f.contents).unwrap_or_default()
 }

@@ -3,8 +3,13 @@
 //! JSON pointer and what was done.
 
 fn generate(text: &str) -> codegen::Generated {
-    let options =
-        codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: false, features: false };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: false,
+        features: false,
+        crate_name: "x".into(),
+    };
     codegen::generate(text, &options).unwrap_or_else(|e| panic!("refused: {e}"))
 }
 
@@ -43,7 +48,7 @@ fn a_broken_operation_is_left_out() {
     let pointers: Vec<&str> = g.warnings.iter().map(|w| w.pointer()).collect();
     assert_eq!(pointers, ["/paths/~1a/get/parameters/0", "/paths/~1c/get"]);
     assert!(g.warnings.iter().all(|w| w.to_string().contains("left out")));
-    assert!(!operations(&g).contains("pub async fn a(") && operations(&g).contains("pub async fn b("));
+    assert!(!operations(&g).contains("pub fn a(") && operations(&g).contains("pub fn b("));
 }
 
 #[test]
@@ -61,8 +66,13 @@ fn strict_refuses_what_is_otherwise_worked_around() {
     let text = format!(
         "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{type: object, properties: {{b: {{$ref: '#/nowhere'}}}}}}\n"
     );
-    let options =
-        codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, features: false };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        features: false,
+        crate_name: "x".into(),
+    };
     let e = codegen::generate(&text, &options).expect_err("strict refuses");
     assert!(e.to_string().contains("/components/schemas/A/properties/b"), "{e}");
     assert_eq!(generate(&text).warnings.len(), 1);

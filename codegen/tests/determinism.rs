@@ -10,6 +10,7 @@ fn options() -> codegen::Options {
         command: "cargo xtask codegen".into(),
         strict: true,
         features: false,
+        crate_name: "conversocial".into(),
     }
 }
 

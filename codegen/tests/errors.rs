@@ -2,8 +2,13 @@
 
 /// Strict: every broken corner is the error (without `strict` see `degrade.rs`).
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    let options =
-        codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, features: false };
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        features: false,
+        ..Default::default()
+    };
     codegen::generate(text, &options).map(|g| g.files)
 }
 

@@ -3,7 +3,13 @@
 //! error that says where.
 
 fn options() -> codegen::Options {
-    codegen::Options { source: "t.yaml".into(), command: "test".into(), strict: true, features: false }
+    codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        features: false,
+        crate_name: "x".into(),
+    }
 }
 
 fn generate(text: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {

@@ -155,7 +155,7 @@ proptest! {
         // Both loaders, JSON and YAML, strict and working around broken corners. Any
         // outcome is fine; a panic fails the test.
         for strict in [false, true] {
-            let options = codegen::Options { source: "fuzz".into(), command: "test".into(), strict, features: true };
+            let options = codegen::Options { source: "fuzz".into(), command: "test".into(), strict, features: true, crate_name: "x".into() };
             let json = serde_json::to_string(&doc).expect("serialises");
             no_internal_panic(codegen::generate(&json, &options))?;
             let yaml = serde_yaml::to_string(&doc).expect("serialises");
@@ -191,13 +191,13 @@ proptest! {
                 _ => text.truncate(pos),
             }
         }
-        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false, features: true };
+        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false, features: true, crate_name: "x".into() };
         no_internal_panic(codegen::generate(&text, &options))?;
     }
 
     #[test]
     fn random_text_never_panics(text in "\\PC{0,200}") {
-        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false, features: true };
+        let options = codegen::Options { source: "fuzz.yaml".into(), command: "test".into(), strict: false, features: true, crate_name: "x".into() };
         let _ = codegen::generate(&text, &options);
     }
 }

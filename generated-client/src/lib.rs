@@ -11,7 +11,8 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use conversocial::models::{AccountId, ConversationInclude, ConversationStatus};
+//! use std::time::Duration;
+//! use conversocial::models::{AccountField, AccountId, ConversationInclude, ConversationStatus};
 //! use conversocial::queries::{GetAccountQuery, ListConversationsQuery};
 //! use conversocial::{Client, Error};
 //! use futures::TryStreamExt;
@@ -20,8 +21,14 @@
 //! // Reads CONVERSOCIAL_TOKEN_NAME, CONVERSOCIAL_TOKEN_SECRET (and CONVERSOCIAL_BASE_URL).
 //! let client = Client::from_env()?;
 //!
-//! let account = client.get_account(&AccountId::from("14054"), &GetAccountQuery::default()).await?;
-//! println!("{:?}", account.account.name);
+//! // A call returns the object; `_with` takes the optional query parameters, and options
+//! // for this call only (a deadline, an attempt timeout, a retry policy) go before `.await`.
+//! let id = AccountId::from("14054");
+//! let account = client.get_account(&id).await?;
+//! println!("{:?}", account.name);
+//! let query = GetAccountQuery::new().fields([AccountField::Name]);
+//! let named = client.get_account_with(&id, &query).within(Duration::from_secs(5)).await?;
+//! println!("{:?}", named.name);
 //!
 //! // Every unread conversation, page after page, within the rate limit.
 //! let query = ListConversationsQuery {
@@ -37,6 +44,10 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Every call is a [`runtime::Call`]: nothing is sent until it is awaited. Errors name the
+//! call ([`Error::context`]) and say whether a later retry may help
+//! ([`Error::is_retryable`], [`Error::retry_after`]).
 //!
 //! ## Typed field names
 //!
@@ -100,3 +111,8 @@ mod reports;
 
 pub use generated::{models, queries};
 pub use runtime::surface::*;
+
+/// The README's examples, compiled by `cargo test` (doctests).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

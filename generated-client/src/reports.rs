@@ -3,7 +3,6 @@
 //! has failed. Hand-written: the generator knows nothing of report lifecycles.
 
 use crate::models::{Report, ReportId};
-use crate::queries::GetReportQuery;
 use crate::{Client, Progress, WaitError, Waiter};
 
 impl Client {
@@ -26,16 +25,15 @@ impl Client {
     ///     date_to: Date::from_ymd(2024, 1, 31).ok_or("date")?,
     ///     date_type: None,
     /// };
-    /// let queued = client.create_report(&body).await?.report;
+    /// let queued = client.create_report(&body).await?;
     /// let report = client.wait_for_report(&queued.id, Waiter::new(Duration::from_secs(600))).await?;
     /// println!("{:?}", report.download);
     /// # Ok(()) }
     /// ```
     pub async fn wait_for_report(&self, id: &ReportId, waiter: Waiter) -> Result<Report, WaitError<Report>> {
-        let query = GetReportQuery::default();
         waiter
             .wait(|| async {
-                let report = self.get_report(id, &query).await?.report;
+                let report = self.get_report(id).await?;
                 Ok(if report.failure.is_some() {
                     Progress::Failed(report)
                 } else if report.generated_date.is_some() || report.download.is_some() {

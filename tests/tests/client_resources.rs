@@ -214,7 +214,7 @@ async fn list_accounts_sends_filters_ranges_fields_sort_and_decodes_accounts() {
         .sort([SortKey::desc(AccountSortField::CreatedDate)])
         .page_size(10);
 
-    let list = client(&server.uri()).list_accounts(&query).await.unwrap();
+    let list = client(&server.uri()).list_accounts_with(&query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -244,10 +244,9 @@ async fn get_account_sends_fields_and_decodes_the_envelope() {
     let server = serving(200, json!({"account": account_json()})).await;
     let query = GetAccountQuery::new().fields([AccountField::Name, AccountField::Description]);
 
-    let envelope = client(&server.uri()).get_account(&AccountId::from("14054"), &query).await.unwrap();
+    let account = client(&server.uri()).get_account_with(&AccountId::from("14054"), &query).await.unwrap();
 
     assert_request(&only_request(&server).await, "GET", "/accounts/14054", Some("fields=name,description"));
-    let account = envelope.account;
     assert_eq!(account.id, AccountId::from("14054"));
     assert_eq!(account.description.as_deref(), Some("Acme customer care"));
     assert_eq!(account.created_date.map(Timestamp::naive_utc), Some(ts("2013-09-25T00:16:06").naive_utc()));
@@ -278,7 +277,7 @@ async fn list_channels_sends_repeated_ids_and_decodes_channels() {
         page_size: Some(2),
     };
 
-    let list = client(&server.uri()).list_channels(&query).await.unwrap();
+    let list = client(&server.uri()).list_channels_with(&query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -311,13 +310,12 @@ async fn get_channel_percent_encodes_a_slash_in_the_id() {
     )
     .await;
 
-    let envelope =
-        client(&server.uri()).get_channel(&ChannelId::from(id), &GetChannelQuery::new()).await.unwrap();
+    let envelope = client(&server.uri()).get_channel(&ChannelId::from(id)).await.unwrap();
 
     assert_request(&only_request(&server).await, "GET", "/channels/twitter%2FAcmeHelp", None);
-    assert_eq!(envelope.channel.id, ChannelId::from("twitter/AcmeHelp"));
+    assert_eq!(envelope.id, ChannelId::from("twitter/AcmeHelp"));
     assert_eq!(
-        envelope.channel.small_image.as_deref(),
+        envelope.small_image.as_deref(),
         Some("https://images.example.com/channels/twitter/AcmeHelp.png")
     );
 }
@@ -418,7 +416,7 @@ async fn get_conversation_percent_encodes_the_id_and_decodes_content_and_notes()
         GetConversationQuery::new().include([ConversationInclude::Content, ConversationInclude::Notes]);
 
     let envelope = client(&server.uri())
-        .get_conversation(&ConversationId::from("5399e4ff 0e4b/3d76"), &query)
+        .get_conversation_with(&ConversationId::from("5399e4ff 0e4b/3d76"), &query)
         .await
         .unwrap();
 
@@ -467,7 +465,7 @@ async fn get_author_sends_fields_and_decodes_the_author() {
     let query =
         GetAuthorQuery::new().fields([AuthorField::ScreenName, AuthorField::RealName, AuthorField::Platform]);
 
-    let envelope = client(&server.uri()).get_author(&AuthorId::from("87413302"), &query).await.unwrap();
+    let author = client(&server.uri()).get_author_with(&AuthorId::from("87413302"), &query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -475,7 +473,6 @@ async fn get_author_sends_fields_and_decodes_the_author() {
         "/authors/87413302",
         Some("fields=screen_name,real_name,platform"),
     );
-    let author = envelope.author;
     assert_eq!(author.id, AuthorId::from("87413302"));
     assert_eq!(author.platform_id.as_deref(), Some("2825986021"));
     assert_eq!(author.screen_name.as_deref(), Some("jane_doe"));
@@ -502,7 +499,7 @@ async fn list_reports_sends_date_ranges_flag_and_two_sort_keys() {
         .sort([SortKey::desc(ReportSortField::DateFrom), SortKey::asc(ReportSortField::DateTo)])
         .page_size(25);
 
-    let list = client(&server.uri()).list_reports(&query).await.unwrap();
+    let list = client(&server.uri()).list_reports_with(&query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -536,7 +533,7 @@ async fn create_report_posts_the_json_body() {
         date_type: Some(ReportDateType::CreatedDate),
     };
 
-    let envelope = client(&server.uri()).create_report(&body).await.unwrap();
+    let report = client(&server.uri()).create_report(&body).await.unwrap();
 
     let request = only_request(&server).await;
     assert_request(&request, "POST", "/reports", None);
@@ -550,7 +547,6 @@ async fn create_report_posts_the_json_body() {
         json!({"account": "14054", "date_from": "2013-01-01", "date_to": "2013-01-31", "date_type": "created_date"}),
         "the body leaves out the unset channel"
     );
-    let report = envelope.report;
     assert_eq!(report.id, ReportId::from("3573"));
     assert_eq!(report.account.as_ref().map(|a| &a.id), Some(&AccountId::from("14054")));
     assert_eq!(report.generated_by.value().map(|u| &u.id), Some(&UserId::from("13112")));
@@ -563,7 +559,7 @@ async fn get_report_sends_fields_and_decodes_timestamps() {
     let server = serving(200, json!({"report": report_json("3571", true)})).await;
     let query = GetReportQuery::new().fields([ReportField::GeneratedDate, ReportField::Download]);
 
-    let envelope = client(&server.uri()).get_report(&ReportId::from("3571"), &query).await.unwrap();
+    let report = client(&server.uri()).get_report_with(&ReportId::from("3571"), &query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -571,7 +567,6 @@ async fn get_report_sends_fields_and_decodes_timestamps() {
         "/reports/3571",
         Some("fields=generated_date,download"),
     );
-    let report = envelope.report;
     assert_eq!(report.id, ReportId::from("3571"));
     assert_eq!(report.generated_date, Some(ts("2013-02-01T09:04:55")));
     assert_eq!(report.generated_date.unwrap().to_string(), "2013-02-01T09:04:55");
@@ -596,7 +591,7 @@ async fn list_tags_sends_is_active_and_decodes_an_empty_paging_object() {
         .sort([SortKey::asc(TagSortField::Id)])
         .page_size(50);
 
-    let list = client(&server.uri()).list_tags(&query).await.unwrap();
+    let list = client(&server.uri()).list_tags_with(&query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -618,14 +613,14 @@ async fn get_tag_decodes_the_tag() {
     .await;
 
     let envelope = client(&server.uri())
-        .get_tag(&TagId::from("2"), &GetTagQuery::new().fields([TagField::Name]))
+        .get_tag_with(&TagId::from("2"), &GetTagQuery::new().fields([TagField::Name]))
         .await
         .unwrap();
 
     assert_request(&only_request(&server).await, "GET", "/tags/2", Some("fields=name"));
-    assert_eq!(envelope.tag.id, TagId::from("2"));
-    assert_eq!(envelope.tag.name.as_deref(), Some("Complaint"));
-    assert_eq!(envelope.tag.is_active, Some(true));
+    assert_eq!(envelope.id, TagId::from("2"));
+    assert_eq!(envelope.name.as_deref(), Some("Complaint"));
+    assert_eq!(envelope.is_active, Some(true));
 }
 
 // ------------------------------------------------------------------------------- users
@@ -652,7 +647,7 @@ async fn list_users_sends_flags_ranges_and_an_encoded_timezone() {
         .sort([SortKey::desc(UserSortField::LastLogin)])
         .page_size(2);
 
-    let list = client(&server.uri()).list_users(&query).await.unwrap();
+    let list = client(&server.uri()).list_users_with(&query).await.unwrap();
 
     assert_request(
         &only_request(&server).await,
@@ -681,8 +676,8 @@ async fn list_users_sends_flags_ranges_and_an_encoded_timezone() {
 async fn get_user_decodes_the_user() {
     let server = serving(200, json!({"user": user_json("13112")})).await;
 
-    let envelope = client(&server.uri())
-        .get_user(
+    let user = client(&server.uri())
+        .get_user_with(
             &UserId::from("13112"),
             &GetUserQuery::new().fields([UserField::Email, UserField::Timezone]),
         )
@@ -690,7 +685,6 @@ async fn get_user_decodes_the_user() {
         .unwrap();
 
     assert_request(&only_request(&server).await, "GET", "/users/13112", Some("fields=email,timezone"));
-    let user = envelope.user;
     assert_eq!(user.id, UserId::from("13112"));
     assert_eq!(user.email.as_deref(), Some("sam.patel@example.com"));
     assert_eq!(user.timezone.as_deref(), Some("Europe/London"));
@@ -778,11 +772,10 @@ async fn a_404_becomes_not_found_with_the_api_message() {
     )
     .await;
 
-    let error =
-        client(&server.uri()).get_author(&AuthorId::from("1"), &GetAuthorQuery::new()).await.unwrap_err();
+    let error = client(&server.uri()).get_author(&AuthorId::from("1")).await.unwrap_err();
 
     assert_request(&only_request(&server).await, "GET", "/authors/1", None);
-    let Error::NotFound { body } = &error else { panic!("expected NotFound, got {error:?}") };
+    let Error::NotFound { body, .. } = &error else { panic!("expected NotFound, got {error:?}") };
     assert_eq!(body.message.as_deref(), Some("No such author"));
     assert_eq!(body.status.as_deref(), Some("error"));
     assert_eq!(body.http_status.as_deref(), Some("404 Object Not Found"));
@@ -807,7 +800,7 @@ async fn a_projected_response_with_only_id_and_url_decodes() {
     .await;
     let query = ListChannelsQuery::new().fields([ChannelField::Id, ChannelField::Url]);
 
-    let list = client(&server.uri()).list_channels(&query).await.unwrap();
+    let list = client(&server.uri()).list_channels_with(&query).await.unwrap();
 
     assert_request(&only_request(&server).await, "GET", "/channels", Some("fields=id,url"));
     assert_eq!(list.channels.len(), 2);
@@ -830,7 +823,7 @@ async fn dot_segment_and_empty_ids_are_refused_before_sending() {
     let server = serving(200, json!({"accounts": [], "paging": {}})).await;
     let client = client(&server.uri());
     for id in ["..", ".", ""] {
-        let error = client.get_account(&AccountId::from(id), &GetAccountQuery::new()).await.unwrap_err();
+        let error = client.get_account(&AccountId::from(id)).await.unwrap_err();
         assert!(matches!(error, Error::InvalidRequest { .. }), "id {id:?}: {error:?}");
     }
     let sent: Vec<String> = requests(&server).await.iter().map(|r| r.url.path().to_owned()).collect();

@@ -13,6 +13,7 @@ fn generated_client_matches_the_spec() {
         command: "cargo xtask codegen".into(),
         strict: true,
         features: false,
+        crate_name: "conversocial".into(),
     };
     let files = codegen::generate(&spec, &options).expect("the spec generates").files;
     let dir = root.join("generated-client/src/generated");

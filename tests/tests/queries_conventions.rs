@@ -128,7 +128,7 @@ async fn repeated_key_filters_on_the_wire() {
     let server = serving(json!({"channels": [], "paging": {}})).await;
     let query = ListChannelsQuery::new().id(["6", "14", "9"].map(ChannelId::from));
 
-    client(&server.uri()).list_channels(&query).await.unwrap();
+    client(&server.uri()).list_channels_with(&query).await.unwrap();
 
     let received = requests(&server).await;
     assert_eq!(received.len(), 1);
@@ -371,9 +371,8 @@ async fn unknown_values_and_fields_through_the_client() {
     }))
     .await;
 
-    let envelope =
-        client(&server.uri()).get_report(&ReportId::from("3571"), &GetReportQuery::new()).await.unwrap();
+    let envelope = client(&server.uri()).get_report(&ReportId::from("3571")).await.unwrap();
 
-    assert_eq!(envelope.report.date_type, Some(ReportDateType::Unknown("closed_date".to_owned())));
-    assert_eq!(envelope.report.date_from, Some(date("2013-01-01")));
+    assert_eq!(envelope.date_type, Some(ReportDateType::Unknown("closed_date".to_owned())));
+    assert_eq!(envelope.date_from, Some(date("2013-01-01")));
 }

@@ -256,17 +256,17 @@ async fn redis_stopped_mid_run_fails_closed_naming_the_url_without_its_password(
         .await;
     let closed = client(&server.uri(), RedisLimit::new(url.as_str()));
     let open = client(&server.uri(), RedisLimit::new(url.as_str()).fallback_to_local(true));
-    closed.list_tags(&Default::default()).await.expect("works while Redis runs");
-    open.list_tags(&Default::default()).await.expect("works while Redis runs");
+    closed.list_tags().await.expect("works while Redis runs");
+    open.list_tags().await.expect("works while Redis runs");
     redis.stop();
-    let err = closed.list_tags(&Default::default()).await.unwrap_err();
+    let err = closed.list_tags().await.unwrap_err();
     let text = format!("{err} / {err:?}");
     println!("{err}");
     assert!(matches!(err, Error::RateLimiter { .. }), "{text}");
     assert!(text.contains(&format!("redis://127.0.0.1:{}/0", redis.port)), "{text}");
     assert!(!text.contains("hunter2"), "the password never shows: {text}");
     // the user who chose it falls back to the in-process limiter, and is told
-    open.list_tags(&Default::default()).await.expect("falls back to the local limiter");
+    open.list_tags().await.expect("falls back to the local limiter");
 }
 
 /// One worker's 429 pauses every worker: the pause is a key in Redis, which a 429 only

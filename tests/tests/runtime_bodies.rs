@@ -269,7 +269,7 @@ async fn text_and_bytes_responses() {
     assert!(err.to_string().contains("body is not UTF-8"), "{err}");
 
     let err = client.execute_text(get("missing", "/missing").accept("text/plain")).await.unwrap_err();
-    assert!(matches!(&err, Error::NotFound { body } if body.raw.contains("no such file")), "{err:?}");
+    assert!(matches!(&err, Error::NotFound { body, .. } if body.raw.contains("no such file")), "{err:?}");
     let err = client.execute_bytes(get("missing", "/missing")).await.unwrap_err();
     assert!(matches!(&err, Error::NotFound { .. }), "{err:?}");
 }

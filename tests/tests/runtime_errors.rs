@@ -74,9 +74,9 @@ async fn statuses_become_kinds_with_the_api_message() {
         matches!(&errors[0], Error::Forbidden { message: Some(m), .. } if m == "You may not read reports")
     );
     assert!(
-        matches!(&errors[1], Error::NotFound { body } if body.message.as_deref() == Some("No such author"))
+        matches!(&errors[1], Error::NotFound { body, .. } if body.message.as_deref() == Some("No such author"))
     );
-    let Error::Api { status, body, attempts } = &errors[2] else { panic!("{:?}", errors[2]) };
+    let Error::Api { status, body, attempts, .. } = &errors[2] else { panic!("{:?}", errors[2]) };
     assert_eq!((status.as_u16(), *attempts), (400, 1));
     assert_eq!(body.error_code.as_deref(), Some("bad_param"));
     assert_eq!(body.param.as_deref(), Some("sort"));

@@ -56,7 +56,7 @@ async fn a_100_mb_body_with_its_length_announced_is_refused_before_reading() {
     let written = settled(&server).await;
     println!("announced 100 MB: {err}\n  error after {elapsed:?}; the server wrote {written} body bytes");
     assert!(
-        matches!(&err, Error::BodyTooLarge { limit, content_length: Some(MB_100), status }
+        matches!(&err, Error::BodyTooLarge { limit, content_length: Some(MB_100), status, .. }
             if *limit == 32 * MIB && status.as_u16() == 200),
         "{err:?}"
     );

@@ -72,7 +72,7 @@ async fn retries_are_logged_and_the_secret_never_is() {
 
     // the 401 run: the secret is nowhere, though it went over the wire
     assert!(
-        matches!(&err, Error::Unauthorized { body } if body.message.as_deref() == Some("Invalid credentials"))
+        matches!(&err, Error::Unauthorized { body, .. } if body.message.as_deref() == Some("Invalid credentials"))
     );
     let encoded = basic_header().trim_start_matches("Basic ").to_owned();
     for shown in [text, err.to_string(), format!("{err:?}"), format!("{client:?}"), format!("{client:#?}")] {

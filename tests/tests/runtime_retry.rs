@@ -173,7 +173,7 @@ async fn exhausted_retries_say_how_many_attempts_and_the_last_status() {
     let err = client.execute::<serde_json::Value>(get("op", "/op")).await.unwrap_err();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert!(
-        matches!(&err, Error::RateLimited { attempts: 3, retry_after: Some(d) } if d.is_zero()),
+        matches!(&err, Error::RateLimited { attempts: 3, retry_after: Some(d), .. } if d.is_zero()),
         "{err:?}"
     );
     println!("{err}");
@@ -188,7 +188,7 @@ async fn a_wait_beyond_max_elapsed_gives_up_at_once() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert!(
-        matches!(&err, Error::RateLimited { attempts: 1, retry_after: Some(d) } if *d == Duration::from_secs(3600)),
+        matches!(&err, Error::RateLimited { attempts: 1, retry_after: Some(d), .. } if *d == Duration::from_secs(3600)),
         "{err:?}"
     );
 }
@@ -277,7 +277,7 @@ async fn a_wait_hint_beyond_the_cap_fails_that_call_and_the_next_proceeds_at_onc
         let err = client.execute::<serde_json::Value>(get("op", "/limited")).await.unwrap_err();
         let failed_after = started.elapsed();
         assert!(
-            matches!(&err, Error::RateLimited { attempts: 1, retry_after: Some(d) } if *d == wait),
+            matches!(&err, Error::RateLimited { attempts: 1, retry_after: Some(d), .. } if *d == wait),
             "{err:?}"
         );
         assert!(failed_after < Duration::from_secs(1), "{failed_after:?}");
@@ -398,7 +398,7 @@ async fn waiting_for_the_limiter_has_a_deadline() {
     for err in &timed_out {
         assert!(
             // the limiter knows at once that no slot comes within 300 ms: no need to wait it out
-            matches!(err, Error::LimiterTimeout { waited } if *waited <= Duration::from_millis(300)),
+            matches!(err, Error::LimiterTimeout { waited, .. } if *waited <= Duration::from_millis(300)),
             "{err:?}"
         );
         assert_eq!(err.status(), None);

@@ -16,6 +16,7 @@ fn check(fixture: &str) {
         strict: true,
         // As `cargo xtask generate` (and so `cargo xtask fixtures`) writes them.
         features: true,
+        crate_name: format!("fixture_{fixture}").replace('-', "_"),
     };
     let generated = codegen::generate(&text, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
     for file in generated.files {

@@ -2,7 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use conversocial::queries::ListTagsQuery;
 use conversocial::{ClientBuilder, Error};
 use serde_json::json;
 use wiremock::matchers::{header_exists, method, path};
@@ -25,7 +24,7 @@ async fn sends_credentials_and_does_not_wait_for_a_limiter() {
     let client = ClientBuilder::for_tests(format!("{}/v1.3", server.uri())).build().unwrap();
     let started = Instant::now();
     for _ in 0..40 {
-        client.list_tags(&ListTagsQuery::default()).await.unwrap();
+        client.list_tags().await.unwrap();
     }
     // 40 requests at the API's 30 a minute would take over a minute.
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
@@ -36,7 +35,7 @@ async fn sends_credentials_and_does_not_wait_for_a_limiter() {
 async fn a_503_is_not_retried() {
     let server = server(503, json!({"error": "down"})).await;
     let client = ClientBuilder::for_tests(format!("{}/v1.3", server.uri())).build().unwrap();
-    let error = client.list_tags(&ListTagsQuery::default()).await.unwrap_err();
+    let error = client.list_tags().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -45,7 +44,7 @@ async fn a_503_is_not_retried() {
 async fn a_mock_body_off_the_spec_is_a_decode_error_naming_the_field() {
     let server = server(200, json!({"tags": [{"id": "2", "url": 7}], "paging": {"next_page": null}})).await;
     let client = ClientBuilder::for_tests(format!("{}/v1.3", server.uri())).build().unwrap();
-    let error = client.list_tags(&ListTagsQuery::default()).await.unwrap_err();
+    let error = client.list_tags().await.unwrap_err();
     let Error::Decode { path, .. } = &error else { panic!("expected Decode, got {error:?}") };
     assert_eq!(path, "tags[0].url");
 }

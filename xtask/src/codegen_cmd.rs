@@ -20,6 +20,7 @@ pub fn run(check: bool) -> Result<()> {
         command: "cargo xtask codegen".to_owned(),
         strict: true,
         features: false,
+        crate_name: "conversocial".to_owned(),
     };
     let generated = codegen::generate(&text, &options).with_context(|| format!("generating from {SPEC}"))?;
     let files: BTreeMap<String, String> = generated.files.into_iter().map(|f| (f.path, f.contents)).collect();

@@ -76,6 +76,7 @@ pub fn generate_crate(
         command: "cargo xtask generate".to_owned(),
         strict,
         features,
+        crate_name: name.replace('-', "_"),
     };
     let generating = || format!("generating from {}", spec.display());
     let document = codegen::load::parse(&text).with_context(generating)?;

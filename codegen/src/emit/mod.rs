@@ -1,10 +1,13 @@
 //! Emission: the IR into one token stream per output file (`quote!`), never touching the disk.
 
 mod models;
+mod operation_docs;
 mod operations;
+mod pages;
 mod queries;
 mod types;
 
+use crate::Options;
 use crate::docs;
 use crate::gates::Gates;
 use crate::ir::Api;
@@ -32,8 +35,8 @@ impl EmittedFile<'_> {
     }
 }
 
-/// One output file's emitter: the API, the features that gate its items, the document's source.
-pub type Emitter = for<'a> fn(&'a Api, &'a Gates, &str) -> EmittedFile<'a>;
+/// One output file's emitter: the API, the features that gate its items, the options.
+pub type Emitter = for<'a> fn(&'a Api, &'a Gates, &Options) -> EmittedFile<'a>;
 
 /// The emitters of every output file for `api`, in a fixed order.
 pub fn emitters(api: &Api) -> Vec<Emitter> {
@@ -41,7 +44,7 @@ pub fn emitters(api: &Api) -> Vec<Emitter> {
     if has_queries(api) {
         out.push(|api, gates, _| queries::emit(api, gates));
     }
-    out.push(|api, gates, _| operations::emit(api, gates));
+    out.push(|api, gates, options| operations::emit(api, gates, options.crate_name.clone()));
     out
 }
 
@@ -50,7 +53,8 @@ fn has_queries(api: &Api) -> bool {
 }
 
 /// `mod.rs`: the module docs and the list of modules.
-fn emit_mod<'a>(api: &'a Api, _: &'a Gates, source: &str) -> EmittedFile<'a> {
+fn emit_mod<'a>(api: &'a Api, _: &'a Gates, options: &Options) -> EmittedFile<'a> {
+    let source = &options.source;
     let queries = has_queries(api).then(|| {
         quote! {
             /// Query-parameter types, one per operation that takes query parameters.

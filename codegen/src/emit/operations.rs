@@ -1,13 +1,16 @@
-//! `operations.rs`: one method per operation on the runtime's `Client`, plus `Page` impls
-//! for paginated responses. Each method only builds a `runtime::Request`; sending, retrying,
-//! decoding and error mapping are the runtime's job.
+//! `operations.rs`: one method per operation on the runtime's `Client` (returning a
+//! `runtime::Call`), plus `Page` impls for paginated responses (`pages.rs`) and the
+//! methods' docs (`operation_docs.rs`). Each method only builds a `runtime::Request`;
+//! sending, retrying, decoding and error mapping are the runtime's job.
 
+use super::operation_docs::method_doc;
+use super::pages::emit_page;
 use super::types::{collect_names, ident, is_copy_scalar, ty, use_models};
 use super::{Chunk, EmittedFile};
 use crate::gates::{Gates, gate_fns, gate_items};
 use crate::ir::{
-    Api, AuthScheme, BodyKind, FieldStep, Operation, Optionality, PageImpl, ParamLocation, PartKind,
-    PathSegment, PathShape, PathStyle, Response, SuccessBody, TypeDef, TypeRef,
+    Api, AuthScheme, BodyKind, Field, Operation, PageImpl, ParamLocation, PartKind, PathSegment, PathShape,
+    PathStyle, Response, SuccessBody, TypeDef, TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -17,7 +20,7 @@ use std::collections::BTreeSet;
 /// is its own `impl Client` block, so a document with at most this many operations has one.
 const CHUNK: usize = 100;
 
-pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
+pub fn emit<'a>(api: &'a Api, gates: &'a Gates, crate_name: String) -> EmittedFile<'a> {
     let mut used = BTreeSet::new();
     let mut queries = BTreeSet::new();
     for op in &api.operations {
@@ -28,7 +31,12 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
             collect_names(&body.ty, &mut used);
         }
         match &op.response {
-            Some(Response::Json(r)) => collect_names(r, &mut used),
+            Some(Response::Json(r)) => {
+                collect_names(r, &mut used);
+                if let Some((_, field)) = envelope(api, op) {
+                    collect_names(&field.ty, &mut used);
+                }
+            }
             Some(Response::Several { type_name }) => {
                 used.insert(type_name.clone());
             }
@@ -69,9 +77,13 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
         quote!(
             use crate::runtime::Client;
         )
-    } else {
+    } else if api.operations.iter().any(Operation::request_is_fallible) {
         quote!(
             use crate::runtime::{self, Client, Error};
+        )
+    } else {
+        quote!(
+            use crate::runtime::{self, Client};
         )
     };
     let head = quote! {
@@ -91,8 +103,9 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
         chunks.push(Box::new(|| quote!(impl Client {})));
     }
     for ops in api.operations.chunks(CHUNK) {
+        let crate_name = crate_name.clone();
         chunks.push(Box::new(move || {
-            let methods = ops.iter().map(|op| gate_fns(emit_method(api, op), &gates.op_cfg(op)));
+            let methods = ops.iter().map(|op| gate_fns(emit_method(api, op, &crate_name), &gates.op_cfg(op)));
             quote! {
                 impl Client {
                     #(#methods)*
@@ -118,8 +131,17 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
     EmittedFile { path: "operations.rs".into(), tokens: head, chunks }
 }
 
+/// How an operation's call takes its query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QueryArg {
+    /// No query parameters, or the query is left out (the short method of an optional query).
+    Absent,
+    /// The query is an argument.
+    Given,
+}
+
 /// `(arguments with types, argument names)` of an operation, in signature order.
-fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
+fn args(op: &Operation, query: QueryArg) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut decl = Vec::new();
     let mut names = Vec::new();
     for p in &op.path_params {
@@ -139,7 +161,7 @@ fn args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
         decl.push(quote!(#name: #t));
         names.push(quote!(#name));
     }
-    if let Some(q) = &op.query {
+    if let (Some(q), QueryArg::Given) = (&op.query, query) {
         let qt = ident(&q.name);
         decl.push(quote!(query: &#qt));
         names.push(quote!(query));
@@ -174,7 +196,7 @@ fn several_arms(api: &Api, name: &str) -> TokenStream {
         match &v.body {
             Some(SuccessBody::Json(_)) => quote!(response.json().map(#enum_name::#variant)),
             Some(SuccessBody::Text) => quote!(response.text().map(#enum_name::#variant)),
-            Some(SuccessBody::Bytes) => quote!(Ok(#enum_name::#variant(response.bytes().clone()))),
+            Some(SuccessBody::Bytes) => quote!(Ok(#enum_name::#variant(response.into_bytes()))),
             None => quote!(Ok(#enum_name::#variant)),
         }
     };
@@ -187,127 +209,211 @@ fn several_arms(api: &Api, name: &str) -> TokenStream {
     quote! { #(#arms)* _ => #fallback, }
 }
 
-fn emit_method(api: &Api, op: &Operation) -> TokenStream {
+/// The envelope a JSON response is unwrapped from: a struct (not a page) whose only
+/// property is one required object. Returns the envelope's name and that field.
+pub(super) fn envelope<'a>(api: &'a Api, op: &Operation) -> Option<(&'a str, &'a Field)> {
+    let Some(Response::Json(TypeRef::Named(name))) = &op.response else { return None };
+    let Some(TypeDef::Struct(def)) = api.types.get(name) else { return None };
+    if api.pages.contains_key(name) || def.additional.is_some() {
+        return None;
+    }
+    let [field] = def.fields.as_slice() else { return None };
+    let TypeRef::Named(inner) = &field.ty else { return None };
+    let object = matches!(api.types.get(inner), Some(TypeDef::Struct(_)));
+    (object && !field.optional()).then_some((def.name.as_str(), field))
+}
+
+/// The call's result type and the function turning its 2xx response into it.
+fn result_and_finish(api: &Api, op: &Operation) -> (TokenStream, TokenStream) {
+    match &op.response {
+        Some(Response::Json(t)) => match envelope(api, op) {
+            Some((name, field)) => {
+                let (envelope, member, inner) = (ident(name), ident(&field.name), ty(&field.ty));
+                (inner, quote!(|response| response.json::<#envelope>().map(|envelope| envelope.#member)))
+            }
+            None => (ty(t), quote!(|response| response.json())),
+        },
+        Some(Response::Text { .. }) => (quote!(String), quote!(|response| response.text())),
+        Some(Response::Bytes { .. }) => (quote!(bytes::Bytes), quote!(|response| Ok(response.into_bytes()))),
+        Some(Response::Several { type_name }) => {
+            let enum_name = ident(type_name);
+            let arms = several_arms(api, type_name);
+            (quote!(#enum_name), quote!(|response| match response.status().as_u16() { #arms }))
+        }
+        None => (quote!(()), quote!(|response| response.empty())),
+    }
+}
+fn emit_method(api: &Api, op: &Operation, crate_name: &str) -> TokenStream {
     let method = ident(&op.method);
-    let (decl, names) = args(op);
     let build = request_fn_name(op);
-    let fallible = op.request_is_fallible();
-    let request = if fallible { quote!(#build(#(#names),*)?) } else { quote!(#build(#(#names),*)) };
+    let (ret, finish) = result_and_finish(api, op);
+    let deprecated =
+        op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
     let spec_doc = op.doc.as_deref().filter(|d| !d.trim().is_empty()).map(|d| {
         let d = crate::docs::outer(d);
         quote!(#d #[doc = ""])
     });
-    let doc = crate::docs::own(&format!(
-        "`{} {}` (operation `{}`).\n\n\
-         # Errors\n\n\
-         Fails with [`Error`] when the request cannot be sent, the API answers with an \
-         error status (after the client's retries), or the response does not decode.",
-        op.http_method.as_str(),
-        op.path.raw,
-        op.id
-    ));
-    let error_doc = (!op.error_bodies.is_empty()).then(|| {
-        let lines: Vec<String> = op
-            .error_bodies
-            .iter()
-            .map(|(status, t)| {
-                let t = match t {
-                    TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
-                    other => format!("`{}`", ty(other)),
-                };
-                format!("- `{status}`: {t}")
-            })
-            .collect();
-        crate::docs::own(&format!(
-            "\n# Error bodies\n\nThe document gives these error statuses a body; read it with \
-             `error.body().and_then(|body| body.decode::<T>())`:\n\n{}",
-            lines.join("\n")
-        ))
-    });
-    // `own` trims blank lines at the ends: the heading needs one before it to render as one.
-    let error_doc = error_doc.map(|d| quote!(#[doc = ""] #d));
-    let doc = quote!(#spec_doc #doc #error_doc);
-    let deprecated =
-        op.deprecated.then(|| quote!(#[deprecated = "the API description marks this operation deprecated"]));
-    let (ret, call) = match &op.response {
-        Some(Response::Json(t)) => {
-            let t = ty(t);
-            (quote!(#t), quote!(self.execute(#request).await))
-        }
-        Some(Response::Text { .. }) => (quote!(String), quote!(self.execute_text(#request).await)),
-        Some(Response::Bytes { .. }) => (quote!(bytes::Bytes), quote!(self.execute_bytes(#request).await)),
-        Some(Response::Several { type_name }) => {
-            let enum_name = ident(type_name);
-            let arms = several_arms(api, type_name);
-            (
-                quote!(#enum_name),
-                quote! {
-                    let response = self.execute_raw(#request).await?;
-                    match response.status().as_u16() {
-                        #arms
-                    }
-                },
-            )
-        }
-        None => (quote!(()), quote!(self.execute_empty(#request).await)),
-    };
-    let main = quote! {
-        #doc
-        #deprecated
-        pub async fn #method(&self, #(#decl),*) -> Result<#ret, Error> {
-            #call
-        }
-    };
-    let pages = op.pages_method.as_ref().map(|pages_method| {
-        let pages_method = ident(pages_method);
-        let resp = match &op.response {
-            Some(Response::Json(t)) => ty(t),
-            _ => quote!(()),
-        };
-        let doc = crate::docs::own(&format!(
-            "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
-             The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
-             hands out a cursor after each page so that an interrupted export can resume.",
-            op.method
-        ));
-        let single_sort = op.query.as_ref().and_then(|q| q.single_sort.as_ref()).map(|field| {
-            let field_ident = ident(field);
-            let msg = format!(
-                "{} returns no next-page links when sorting by more than one field; \
-                 sort by one field to page through the results",
-                op.id
-            );
-            quote! {
-                if query.#field_ident.len() > 1 {
-                    return runtime::Paginator::failed(runtime::Error::invalid_request(#msg));
-                }
-            }
-        });
-        let body = if op.request_is_fallible() {
-            quote! {
-                match #build(#(#names),*) {
-                    Ok(request) => self.paginate(request),
-                    Err(error) => runtime::Paginator::failed(error),
-                }
-            }
+    let call = |names: &[TokenStream]| {
+        let request = if op.request_is_fallible() {
+            quote!(#build(#(#names),*))
         } else {
-            quote!(self.paginate(#build(#(#names),*)))
+            quote!(Ok(#build(#(#names),*)))
         };
+        quote!(runtime::Call::new(self, #request, #finish))
+    };
+    let main = match (&op.with_method, &op.query) {
+        (Some(with_method), Some(q)) => {
+            // The short method sends the empty query; `_with` takes one.
+            let with = ident(with_method);
+            let (decl, _) = args(op, QueryArg::Absent);
+            let (with_decl, with_names) = args(op, QueryArg::Given);
+            let qt = ident(&q.name);
+            let short_names: Vec<TokenStream> = with_names
+                .iter()
+                .map(|n| if n.to_string() == "query" { quote!(&#qt::new()) } else { n.clone() })
+                .collect();
+            let doc = method_doc(api, op, crate_name, Some((with_method, &q.name)));
+            let with_doc = crate::docs::own(&format!(
+                "[`Self::{}`] with query parameters: `{} {}` (operation `{}`).\n\n\
+                 # Errors\n\nAs [`Self::{}`].",
+                op.method,
+                op.http_method.as_str(),
+                op.path.raw,
+                op.id,
+                op.method
+            ));
+            let with_call = call(&with_names);
+            quote! {
+                #spec_doc
+                #doc
+                #deprecated
+                pub fn #method(&self, #(#decl),*) -> runtime::Call<#ret> {
+                    self.#with(#(#short_names),*)
+                }
+
+                #with_doc
+                #deprecated
+                pub fn #with(&self, #(#with_decl),*) -> runtime::Call<#ret> {
+                    #with_call
+                }
+            }
+        }
+        _ => {
+            let (decl, names) = args(op, QueryArg::Given);
+            let doc = method_doc(api, op, crate_name, None);
+            let call = call(&names);
+            quote! {
+                #spec_doc
+                #doc
+                #deprecated
+                pub fn #method(&self, #(#decl),*) -> runtime::Call<#ret> {
+                    #call
+                }
+            }
+        }
+    };
+    let pages =
+        op.pages_method.as_ref().map(|pages_method| emit_pages(op, pages_method, deprecated.as_ref()));
+    quote! { #main #pages }
+}
+
+/// The `_pages` method of a paginated operation, and its `_resume` method.
+fn emit_pages(op: &Operation, pages_method: &str, deprecated: Option<&TokenStream>) -> TokenStream {
+    let build = request_fn_name(op);
+    let (decl, names) = args(op, QueryArg::Given);
+    let pages_ident = ident(pages_method);
+    let resp = match &op.response {
+        Some(Response::Json(t)) => ty(t),
+        _ => quote!(()),
+    };
+    let doc = crate::docs::own(&format!(
+        "Every page of [`Self::{}`], following each page's next-page link until the last.\n\n\
+         The returned [`runtime::Paginator`] streams pages or items, can be limited, and \
+         hands out a cursor after each page so that an interrupted export can resume{}.",
+        op.method,
+        op.resume_method.as_ref().map(|m| format!(" with [`Self::{m}`]")).unwrap_or_default()
+    ));
+    let single_sort = op.query.as_ref().and_then(|q| q.single_sort.as_ref()).map(|field| {
+        let field_ident = ident(field);
+        let msg = format!(
+            "{} returns no next-page links when sorting by more than one field; \
+             sort by one field to page through the results",
+            op.id
+        );
+        quote! {
+            if query.#field_ident.len() > 1 {
+                return runtime::Paginator::failed(runtime::Error::invalid_request(#msg));
+            }
+        }
+    });
+    let body = if op.request_is_fallible() {
+        quote! {
+            match #build(#(#names),*) {
+                Ok(request) => self.paginate(request),
+                Err(error) => runtime::Paginator::failed(error),
+            }
+        }
+    } else {
+        quote!(self.paginate(#build(#(#names),*)))
+    };
+    let resume = op.resume_method.as_ref().map(|resume_method| {
+        let resume_ident = ident(resume_method);
+        let doc = crate::docs::own(&format!(
+            "Goes on with [`Self::{pages_method}`] from a cursor saved from one of its pages \
+             ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), \
+             [`Pages::cursor`](runtime::Pages::cursor)) or item streams \
+             ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.\n\n\
+             Pages are fetched as operation `{id}`, with its security requirement; header \
+             parameters of the first request are not kept (the cursor holds the query). \
+             The first page of a stream resumed mid-page starts after the items already \
+             delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or \
+             skip [`PageOf::skipped`](runtime::PageOf::skipped) items.",
+            id = op.id,
+        ));
+        let id = op.id.as_str();
+        let like =
+            request_traits(op, quote!(runtime::Request::new(reqwest::Method::GET, #id, String::new())));
         quote! {
             #doc
             #deprecated
-            pub fn #pages_method(&self, #(#decl),*) -> runtime::Paginator<#resp> {
-                #single_sort
-                #body
+            pub fn #resume_ident(&self, cursor: runtime::Cursor) -> runtime::Paginator<#resp> {
+                self.resume_like(#like, cursor)
             }
         }
     });
-    quote! { #main #pages }
+    quote! {
+        #doc
+        #deprecated
+        pub fn #pages_ident(&self, #(#decl),*) -> runtime::Paginator<#resp> {
+            #single_sort
+            #body
+        }
+        #resume
+    }
+}
+
+/// `request` with the operation's path template, security requirement and accepted
+/// media type.
+fn request_traits(op: &Operation, mut request: TokenStream) -> TokenStream {
+    let template = op.path.raw.as_str();
+    request = quote!(#request.path_template(#template));
+    if let Some(alternatives) = &op.security {
+        let alts = alternatives.iter().map(|set| {
+            let schemes = set.iter().map(scheme_tokens);
+            quote!(&[#(#schemes),*])
+        });
+        request = quote!(#request.security(&[#(#alts),*]));
+    }
+    if let Some(Response::Text { accept } | Response::Bytes { accept }) = &op.response {
+        let media = accept.as_str();
+        request = quote!(#request.accept(#media));
+    }
+    request
 }
 
 fn emit_request_fn(op: &Operation) -> TokenStream {
     let build = request_fn_name(op);
-    let (decl, _) = args(op);
+    let (decl, _) = args(op, QueryArg::Given);
     let http = ident(op.http_method.as_str());
     let id = &op.id;
     let (mut setup, path) = path_expr(op);
@@ -320,17 +426,7 @@ fn emit_request_fn(op: &Operation) -> TokenStream {
     {
         request = quote!(#request.query(query.to_query()));
     }
-    if let Some(alternatives) = &op.security {
-        let alts = alternatives.iter().map(|set| {
-            let schemes = set.iter().map(scheme_tokens);
-            quote!(&[#(#schemes),*])
-        });
-        request = quote!(#request.security(&[#(#alts),*]));
-    }
-    if let Some(Response::Text { accept } | Response::Bytes { accept }) = &op.response {
-        let media = accept.as_str();
-        request = quote!(#request.accept(#media));
-    }
+    request = request_traits(op, request);
     if op.query.as_ref().is_some_and(|q| q.params.iter().any(|p| p.location != ParamLocation::Query)) {
         request = quote!(query.apply_headers(#request));
     }
@@ -483,94 +579,4 @@ fn object_segment(name: &proc_macro2::Ident, explode: bool, sep: &str) -> TokenS
             .collect::<Vec<_>>()
             .join(#sep)
     }}
-}
-
-fn emit_page(page: &PageImpl) -> TokenStream {
-    let name = ident(&page.type_name);
-    let item = ty(&page.item);
-    let next = next_url_expr(&page.next_url);
-    let items_ref = items_ref_expr(&page.items);
-    let items = items_expr(&page.items);
-    let items_wire = &page.items_wire;
-    let next_wire = &page.next_wire;
-    let key = page.item_key.as_ref().map(|field| {
-        let f = ident(field);
-        quote! {
-            fn item_key(item: &#item) -> Option<String> {
-                Some(item.#f.to_string())
-            }
-        }
-    });
-    quote! {
-        impl runtime::Page for #name {
-            type Item = #item;
-            const ITEMS_PATH: &'static [&'static str] = &[#(#items_wire),*];
-            const NEXT_PATH: &'static [&'static str] = &[#(#next_wire),*];
-
-            fn next_url(&self) -> Option<&str> {
-                #next
-            }
-
-            fn items(&self) -> &[#item] {
-                #items_ref
-            }
-
-            fn into_items(self) -> Vec<#item> {
-                #items
-            }
-
-            #key
-        }
-    }
-}
-
-/// Borrowing walk to the item array: `&[Item]`.
-fn items_ref_expr(chain: &[FieldStep]) -> TokenStream {
-    let (expr, is_option) = borrow_chain(chain);
-    if is_option { quote!(#expr.map_or(&[], |items| items.as_slice())) } else { quote!(&#expr) }
-}
-
-/// Borrowing walk to the next-page URL: `Option<&str>`.
-fn next_url_expr(chain: &[FieldStep]) -> TokenStream {
-    let (expr, is_option) = borrow_chain(chain);
-    if is_option { quote!(#expr.map(|url| url.as_str())) } else { quote!(Some(#expr.as_str())) }
-}
-
-/// A borrowing walk from `self` down `chain`, and whether the result is an `Option<&T>`
-/// (some step was optional) rather than a place of type `T`.
-fn borrow_chain(chain: &[FieldStep]) -> (TokenStream, bool) {
-    let mut expr = quote!(self);
-    let mut is_option = false;
-    for step in chain {
-        let f = ident(&step.field);
-        // `Nullable` steps are `runtime::Nullable<T>` fields: `.value()` is their `Option<&T>`.
-        expr = match (is_option, step.optionality) {
-            (false, Optionality::Required) => quote!(#expr.#f),
-            (false, Optionality::Optional) => quote!(#expr.#f.as_ref()),
-            (false, Optionality::Nullable) => quote!(#expr.#f.value()),
-            (true, Optionality::Required) => quote!(#expr.map(|v| &v.#f)),
-            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f.as_ref())),
-            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.value())),
-        };
-        is_option |= step.optionality != Optionality::Required;
-    }
-    (expr, is_option)
-}
-
-/// Consuming walk to the item array: `Vec<Item>`.
-fn items_expr(chain: &[FieldStep]) -> TokenStream {
-    let mut expr = quote!(self);
-    let mut is_option = false;
-    for step in chain {
-        let f = ident(&step.field);
-        expr = match (is_option, step.optionality) {
-            (false, Optionality::Nullable) => quote!(#expr.#f.into_value()),
-            (false, _) => quote!(#expr.#f),
-            (true, Optionality::Required) => quote!(#expr.map(|v| v.#f)),
-            (true, Optionality::Optional) => quote!(#expr.and_then(|v| v.#f)),
-            (true, Optionality::Nullable) => quote!(#expr.and_then(|v| v.#f.into_value())),
-        };
-        is_option |= step.optionality != Optionality::Required;
-    }
-    if is_option { quote!(#expr.unwrap_or_default()) } else { expr }
 }

@@ -252,6 +252,13 @@ pub struct Operation {
     /// The operation's `tags`, in document order: the areas of the API it belongs to
     /// (cargo features of a crate generated with [`crate::Options::features`]).
     pub tags: Vec<String>,
+    /// The name of the method taking the query explicitly (`<method>_with`), when the
+    /// query is optional (no required parameter, no required group): the short method
+    /// then sends the empty query.
+    pub with_method: Option<String>,
+    /// The name of the method resuming a paginated listing from a saved cursor
+    /// (`<method>_resume`), when the operation is paginated.
+    pub resume_method: Option<String>,
 }
 
 /// A request body.
@@ -441,6 +448,12 @@ pub struct QueryType {
 }
 
 impl QueryType {
+    /// Whether the empty query is a valid one: no parameter is required and no group of
+    /// parameters must have one set. Such a query is optional in the operation's call.
+    pub fn is_optional(&self) -> bool {
+        self.require_one_of.is_empty() && self.params.iter().all(|p| !p.required)
+    }
+
     /// Whether the type has rules to check before sending (bounds, required groups).
     pub fn has_rules(&self) -> bool {
         !self.require_one_of.is_empty() || self.params.iter().any(|p| !p.bounds.is_empty())

@@ -104,8 +104,8 @@ fn check_type(api: &Api, at: &str, key: &str, def: &TypeDef) -> Result<(), Error
 fn check_operation(api: &Api, op: &Operation) -> Result<(), Error> {
     let at = format!("operation {}", op.id);
     name(&at, &op.method)?;
-    if let Some(pages) = &op.pages_method {
-        name(&at, pages)?;
+    for method in [&op.pages_method, &op.with_method, &op.resume_method].into_iter().flatten() {
+        name(&at, method)?;
     }
     for param in &op.path_params {
         name(&at, &param.name)?;

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 /// appended. `codegen/tests/reserved.rs` parses the runtime with `syn` and fails when an item
 /// is missing here.
 pub const RESERVED_METHODS: &[&str] = &[
+    "acquire",
     "base_url",
     "builder",
     "clone",
@@ -32,6 +33,7 @@ pub const RESERVED_METHODS: &[&str] = &[
     "execute_decoded",
     "execute_empty",
     "execute_raw",
+    "execute_raw_with",
     "execute_text",
     "fmt",
     "from_env",
@@ -43,7 +45,9 @@ pub const RESERVED_METHODS: &[&str] = &[
     "request",
     "resolve",
     "resume",
+    "resume_like",
     "send",
+    "send_attempts",
     "send_once",
 ];
 

@@ -5,8 +5,8 @@
 use crate::runtime::{self, Client, Error};
 use runtime::QueryValue as _;
 use super::models::{
-    Account, AccountEnvelope, AccountId, AccountList, AuthorEnvelope, AuthorId, Channel,
-    ChannelEnvelope, ChannelId, ChannelList, Conversation, ConversationEnvelope,
+    Account, AccountEnvelope, AccountId, AccountList, Author, AuthorEnvelope, AuthorId,
+    Channel, ChannelEnvelope, ChannelId, ChannelList, Conversation, ConversationEnvelope,
     ConversationId, ConversationList, Report, ReportCreate, ReportEnvelope, ReportId,
     ReportList, Tag, TagEnvelope, TagId, TagList, User, UserEnvelope, UserId, UserList,
 };
@@ -24,11 +24,24 @@ impl Client {
     /// The new report is queued; poll getReport until generated_date and
     /// download appear, or failure does.
     ///
-    /// `POST /reports` (operation `createReport`).
+    /// `POST /reports` (operation `createReport`). Returns the `report` of the [`ReportEnvelope`](crate::models::ReportEnvelope) the API answers with.
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// # let body = todo!();
+    /// let report = client.create_report(&body).await?;
+    /// # let _ = report;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -37,22 +50,36 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn create_report(
-        &self,
-        body: &ReportCreate,
-    ) -> Result<ReportEnvelope, Error> {
-        self.execute(create_report_request(body)?).await
+    pub fn create_report(&self, body: &ReportCreate) -> runtime::Call<Report> {
+        runtime::Call::new(
+            self,
+            create_report_request(body),
+            |response| response.json::<ReportEnvelope>().map(|envelope| envelope.report),
+        )
     }
 
     /// Get an account
     ///
     /// Returns one account, including its name, channels and a link to its reports.
     ///
-    /// `GET /accounts/{id}` (operation `getAccount`).
+    /// `GET /accounts/{id}` (operation `getAccount`). Returns the `account` of the [`AccountEnvelope`](crate::models::AccountEnvelope) the API answers with. Sends no query parameters: [`Self::get_account_with`] takes a [`GetAccountQuery`](crate::queries::GetAccountQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::AccountId;
+    /// let account = client.get_account(&AccountId::from("1")).await?;
+    /// # let _ = account;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -62,12 +89,27 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_account(
+    pub fn get_account(&self, id: &AccountId) -> runtime::Call<Account> {
+        self.get_account_with(id, &GetAccountQuery::new())
+    }
+
+    /// [`Self::get_account`] with query parameters: `GET /accounts/{id}` (operation `getAccount`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_account`].
+    pub fn get_account_with(
         &self,
         id: &AccountId,
         query: &GetAccountQuery,
-    ) -> Result<AccountEnvelope, Error> {
-        self.execute(get_account_request(id, query)?).await
+    ) -> runtime::Call<Account> {
+        runtime::Call::new(
+            self,
+            get_account_request(id, query),
+            |response| {
+                response.json::<AccountEnvelope>().map(|envelope| envelope.account)
+            },
+        )
     }
 
     /// Get an author
@@ -75,11 +117,24 @@ impl Client {
     /// Returns one social media author (a customer who wrote content). There
     /// is no list operation for authors.
     ///
-    /// `GET /authors/{id}` (operation `getAuthor`).
+    /// `GET /authors/{id}` (operation `getAuthor`). Returns the `author` of the [`AuthorEnvelope`](crate::models::AuthorEnvelope) the API answers with. Sends no query parameters: [`Self::get_author_with`] takes a [`GetAuthorQuery`](crate::queries::GetAuthorQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::AuthorId;
+    /// let author = client.get_author(&AuthorId::from("1")).await?;
+    /// # let _ = author;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -89,23 +144,49 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_author(
+    pub fn get_author(&self, id: &AuthorId) -> runtime::Call<Author> {
+        self.get_author_with(id, &GetAuthorQuery::new())
+    }
+
+    /// [`Self::get_author`] with query parameters: `GET /authors/{id}` (operation `getAuthor`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_author`].
+    pub fn get_author_with(
         &self,
         id: &AuthorId,
         query: &GetAuthorQuery,
-    ) -> Result<AuthorEnvelope, Error> {
-        self.execute(get_author_request(id, query)?).await
+    ) -> runtime::Call<Author> {
+        runtime::Call::new(
+            self,
+            get_author_request(id, query),
+            |response| response.json::<AuthorEnvelope>().map(|envelope| envelope.author),
+        )
     }
 
     /// Get a channel
     ///
     /// Returns one channel.
     ///
-    /// `GET /channels/{id}` (operation `getChannel`).
+    /// `GET /channels/{id}` (operation `getChannel`). Returns the `channel` of the [`ChannelEnvelope`](crate::models::ChannelEnvelope) the API answers with. Sends no query parameters: [`Self::get_channel_with`] takes a [`GetChannelQuery`](crate::queries::GetChannelQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::ChannelId;
+    /// let channel = client.get_channel(&ChannelId::from("1")).await?;
+    /// # let _ = channel;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -115,12 +196,27 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_channel(
+    pub fn get_channel(&self, id: &ChannelId) -> runtime::Call<Channel> {
+        self.get_channel_with(id, &GetChannelQuery::new())
+    }
+
+    /// [`Self::get_channel`] with query parameters: `GET /channels/{id}` (operation `getChannel`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_channel`].
+    pub fn get_channel_with(
         &self,
         id: &ChannelId,
         query: &GetChannelQuery,
-    ) -> Result<ChannelEnvelope, Error> {
-        self.execute(get_channel_request(id, query)?).await
+    ) -> runtime::Call<Channel> {
+        runtime::Call::new(
+            self,
+            get_channel_request(id, query),
+            |response| {
+                response.json::<ChannelEnvelope>().map(|envelope| envelope.channel)
+            },
+        )
     }
 
     /// Get a conversation
@@ -128,11 +224,24 @@ impl Client {
     /// Returns one conversation. With include=content (or notes, actions) the
     /// related objects come in extra top-level arrays beside conversation.
     ///
-    /// `GET /conversations/{id}` (operation `getConversation`).
+    /// `GET /conversations/{id}` (operation `getConversation`). Sends no query parameters: [`Self::get_conversation_with`] takes a [`GetConversationQuery`](crate::queries::GetConversationQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::ConversationId;
+    /// let response = client.get_conversation(&ConversationId::from("1")).await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -142,12 +251,28 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_conversation(
+    pub fn get_conversation(
+        &self,
+        id: &ConversationId,
+    ) -> runtime::Call<ConversationEnvelope> {
+        self.get_conversation_with(id, &GetConversationQuery::new())
+    }
+
+    /// [`Self::get_conversation`] with query parameters: `GET /conversations/{id}` (operation `getConversation`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_conversation`].
+    pub fn get_conversation_with(
         &self,
         id: &ConversationId,
         query: &GetConversationQuery,
-    ) -> Result<ConversationEnvelope, Error> {
-        self.execute(get_conversation_request(id, query)?).await
+    ) -> runtime::Call<ConversationEnvelope> {
+        runtime::Call::new(
+            self,
+            get_conversation_request(id, query),
+            |response| response.json(),
+        )
     }
 
     /// Get a report
@@ -157,11 +282,24 @@ impl Client {
     /// generation_start_date appears; on success generated_date and download
     /// appear; on failure, failure says which phase of the generation failed.
     ///
-    /// `GET /reports/{id}` (operation `getReport`).
+    /// `GET /reports/{id}` (operation `getReport`). Returns the `report` of the [`ReportEnvelope`](crate::models::ReportEnvelope) the API answers with. Sends no query parameters: [`Self::get_report_with`] takes a [`GetReportQuery`](crate::queries::GetReportQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::ReportId;
+    /// let report = client.get_report(&ReportId::from("1")).await?;
+    /// # let _ = report;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -171,23 +309,49 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_report(
+    pub fn get_report(&self, id: &ReportId) -> runtime::Call<Report> {
+        self.get_report_with(id, &GetReportQuery::new())
+    }
+
+    /// [`Self::get_report`] with query parameters: `GET /reports/{id}` (operation `getReport`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_report`].
+    pub fn get_report_with(
         &self,
         id: &ReportId,
         query: &GetReportQuery,
-    ) -> Result<ReportEnvelope, Error> {
-        self.execute(get_report_request(id, query)?).await
+    ) -> runtime::Call<Report> {
+        runtime::Call::new(
+            self,
+            get_report_request(id, query),
+            |response| response.json::<ReportEnvelope>().map(|envelope| envelope.report),
+        )
     }
 
     /// Get a tag
     ///
     /// Returns one tag.
     ///
-    /// `GET /tags/{id}` (operation `getTag`).
+    /// `GET /tags/{id}` (operation `getTag`). Returns the `tag` of the [`TagEnvelope`](crate::models::TagEnvelope) the API answers with. Sends no query parameters: [`Self::get_tag_with`] takes a [`GetTagQuery`](crate::queries::GetTagQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::TagId;
+    /// let tag = client.get_tag(&TagId::from("1")).await?;
+    /// # let _ = tag;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -197,23 +361,45 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_tag(
-        &self,
-        id: &TagId,
-        query: &GetTagQuery,
-    ) -> Result<TagEnvelope, Error> {
-        self.execute(get_tag_request(id, query)?).await
+    pub fn get_tag(&self, id: &TagId) -> runtime::Call<Tag> {
+        self.get_tag_with(id, &GetTagQuery::new())
+    }
+
+    /// [`Self::get_tag`] with query parameters: `GET /tags/{id}` (operation `getTag`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_tag`].
+    pub fn get_tag_with(&self, id: &TagId, query: &GetTagQuery) -> runtime::Call<Tag> {
+        runtime::Call::new(
+            self,
+            get_tag_request(id, query),
+            |response| response.json::<TagEnvelope>().map(|envelope| envelope.tag),
+        )
     }
 
     /// Get a user
     ///
     /// Returns one user (agent).
     ///
-    /// `GET /users/{id}` (operation `getUser`).
+    /// `GET /users/{id}` (operation `getUser`). Returns the `user` of the [`UserEnvelope`](crate::models::UserEnvelope) the API answers with. Sends no query parameters: [`Self::get_user_with`] takes a [`GetUserQuery`](crate::queries::GetUserQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// use conversocial::models::UserId;
+    /// let user = client.get_user(&UserId::from("1")).await?;
+    /// # let _ = user;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -223,12 +409,25 @@ impl Client {
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `404`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn get_user(
+    pub fn get_user(&self, id: &UserId) -> runtime::Call<User> {
+        self.get_user_with(id, &GetUserQuery::new())
+    }
+
+    /// [`Self::get_user`] with query parameters: `GET /users/{id}` (operation `getUser`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::get_user`].
+    pub fn get_user_with(
         &self,
         id: &UserId,
         query: &GetUserQuery,
-    ) -> Result<UserEnvelope, Error> {
-        self.execute(get_user_request(id, query)?).await
+    ) -> runtime::Call<User> {
+        runtime::Call::new(
+            self,
+            get_user_request(id, query),
+            |response| response.json::<UserEnvelope>().map(|envelope| envelope.user),
+        )
     }
 
     /// List accounts
@@ -237,11 +436,23 @@ impl Client {
     /// exactly one account. Items carry only id and url unless more is
     /// requested with fields.
     ///
-    /// `GET /accounts` (operation `listAccounts`).
+    /// `GET /accounts` (operation `listAccounts`). Sends no query parameters: [`Self::list_accounts_with`] takes a [`ListAccountsQuery`](crate::queries::ListAccountsQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// let response = client.list_accounts().await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -250,16 +461,29 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_accounts(
+    pub fn list_accounts(&self) -> runtime::Call<AccountList> {
+        self.list_accounts_with(&ListAccountsQuery::new())
+    }
+
+    /// [`Self::list_accounts`] with query parameters: `GET /accounts` (operation `listAccounts`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::list_accounts`].
+    pub fn list_accounts_with(
         &self,
         query: &ListAccountsQuery,
-    ) -> Result<AccountList, Error> {
-        self.execute(list_accounts_request(query)?).await
+    ) -> runtime::Call<AccountList> {
+        runtime::Call::new(
+            self,
+            list_accounts_request(query),
+            |response| response.json(),
+        )
     }
 
     /// Every page of [`Self::list_accounts`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_accounts_resume`].
     pub fn list_accounts_pages(
         &self,
         query: &ListAccountsQuery,
@@ -270,17 +494,44 @@ impl Client {
         }
     }
 
+    /// Goes on with [`Self::list_accounts_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listAccounts`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_accounts_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<AccountList> {
+        self.resume_like(
+            runtime::Request::new(reqwest::Method::GET, "listAccounts", String::new())
+                .path_template("/accounts")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
+    }
+
     /// List channels
     ///
     /// Lists the channels (social media pages and handles) connected to the
     /// account. Items carry only id and url unless more is requested with
     /// fields; the channel name, for example, has to be requested.
     ///
-    /// `GET /channels` (operation `listChannels`).
+    /// `GET /channels` (operation `listChannels`). Sends no query parameters: [`Self::list_channels_with`] takes a [`ListChannelsQuery`](crate::queries::ListChannelsQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// let response = client.list_channels().await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -289,16 +540,29 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_channels(
+    pub fn list_channels(&self) -> runtime::Call<ChannelList> {
+        self.list_channels_with(&ListChannelsQuery::new())
+    }
+
+    /// [`Self::list_channels`] with query parameters: `GET /channels` (operation `listChannels`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::list_channels`].
+    pub fn list_channels_with(
         &self,
         query: &ListChannelsQuery,
-    ) -> Result<ChannelList, Error> {
-        self.execute(list_channels_request(query)?).await
+    ) -> runtime::Call<ChannelList> {
+        runtime::Call::new(
+            self,
+            list_channels_request(query),
+            |response| response.json(),
+        )
     }
 
     /// Every page of [`Self::list_channels`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_channels_resume`].
     pub fn list_channels_pages(
         &self,
         query: &ListChannelsQuery,
@@ -307,6 +571,21 @@ impl Client {
             Ok(request) => self.paginate(request),
             Err(error) => runtime::Paginator::failed(error),
         }
+    }
+
+    /// Goes on with [`Self::list_channels_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listChannels`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_channels_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<ChannelList> {
+        self.resume_like(
+            runtime::Request::new(reqwest::Method::GET, "listChannels", String::new())
+                .path_template("/channels")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
     }
 
     /// List conversations
@@ -327,9 +606,22 @@ impl Client {
     ///
     /// `GET /conversations` (operation `listConversations`).
     ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// # let query: conversocial::queries::ListConversationsQuery = todo!();
+    /// let response = client.list_conversations(&query).await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -338,16 +630,20 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_conversations(
+    pub fn list_conversations(
         &self,
         query: &ListConversationsQuery,
-    ) -> Result<ConversationList, Error> {
-        self.execute(list_conversations_request(query)?).await
+    ) -> runtime::Call<ConversationList> {
+        runtime::Call::new(
+            self,
+            list_conversations_request(query),
+            |response| response.json(),
+        )
     }
 
     /// Every page of [`Self::list_conversations`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_conversations_resume`].
     pub fn list_conversations_pages(
         &self,
         query: &ListConversationsQuery,
@@ -365,16 +661,47 @@ impl Client {
         }
     }
 
+    /// Goes on with [`Self::list_conversations_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listConversations`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_conversations_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<ConversationList> {
+        self.resume_like(
+            runtime::Request::new(
+                    reqwest::Method::GET,
+                    "listConversations",
+                    String::new(),
+                )
+                .path_template("/conversations")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
+    }
+
     /// List reports
     ///
     /// Searches the reports available to the token, usually restricted to one
     /// account or one channel.
     ///
-    /// `GET /reports` (operation `listReports`).
+    /// `GET /reports` (operation `listReports`). Sends no query parameters: [`Self::list_reports_with`] takes a [`ListReportsQuery`](crate::queries::ListReportsQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// let response = client.list_reports().await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -383,16 +710,25 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_reports(
+    pub fn list_reports(&self) -> runtime::Call<ReportList> {
+        self.list_reports_with(&ListReportsQuery::new())
+    }
+
+    /// [`Self::list_reports`] with query parameters: `GET /reports` (operation `listReports`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::list_reports`].
+    pub fn list_reports_with(
         &self,
         query: &ListReportsQuery,
-    ) -> Result<ReportList, Error> {
-        self.execute(list_reports_request(query)?).await
+    ) -> runtime::Call<ReportList> {
+        runtime::Call::new(self, list_reports_request(query), |response| response.json())
     }
 
     /// Every page of [`Self::list_reports`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_reports_resume`].
     pub fn list_reports_pages(
         &self,
         query: &ListReportsQuery,
@@ -403,16 +739,43 @@ impl Client {
         }
     }
 
+    /// Goes on with [`Self::list_reports_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listReports`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_reports_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<ReportList> {
+        self.resume_like(
+            runtime::Request::new(reqwest::Method::GET, "listReports", String::new())
+                .path_template("/reports")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
+    }
+
     /// List tags
     ///
     /// Lists all tags created on the account. Items carry only id and url
     /// unless more is requested with fields.
     ///
-    /// `GET /tags` (operation `listTags`).
+    /// `GET /tags` (operation `listTags`). Sends no query parameters: [`Self::list_tags_with`] takes a [`ListTagsQuery`](crate::queries::ListTagsQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// let response = client.list_tags().await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -421,18 +784,42 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_tags(&self, query: &ListTagsQuery) -> Result<TagList, Error> {
-        self.execute(list_tags_request(query)?).await
+    pub fn list_tags(&self) -> runtime::Call<TagList> {
+        self.list_tags_with(&ListTagsQuery::new())
+    }
+
+    /// [`Self::list_tags`] with query parameters: `GET /tags` (operation `listTags`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::list_tags`].
+    pub fn list_tags_with(&self, query: &ListTagsQuery) -> runtime::Call<TagList> {
+        runtime::Call::new(self, list_tags_request(query), |response| response.json())
     }
 
     /// Every page of [`Self::list_tags`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_tags_resume`].
     pub fn list_tags_pages(&self, query: &ListTagsQuery) -> runtime::Paginator<TagList> {
         match list_tags_request(query) {
             Ok(request) => self.paginate(request),
             Err(error) => runtime::Paginator::failed(error),
         }
+    }
+
+    /// Goes on with [`Self::list_tags_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listTags`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_tags_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<TagList> {
+        self.resume_like(
+            runtime::Request::new(reqwest::Method::GET, "listTags", String::new())
+                .path_template("/tags")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
     }
 
     /// List users
@@ -441,11 +828,23 @@ impl Client {
     /// unless more is requested with fields; next_page links keep the fields
     /// value.
     ///
-    /// `GET /users` (operation `listUsers`).
+    /// `GET /users` (operation `listUsers`). Sends no query parameters: [`Self::list_users_with`] takes a [`ListUsersQuery`](crate::queries::ListUsersQuery).
+    ///
+    /// Await the returned [`Call`](runtime::Call) to send it; set a deadline, an attempt timeout or a retry policy for this call on it first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: conversocial::Client) -> Result<(), conversocial::Error> {
+    /// let response = client.list_users().await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// Fails with [`Error`] when the request cannot be sent, the API answers with an error status (after the client's retries), or the response does not decode.
+    /// Fails with [`Error`](runtime::Error) when the request cannot be sent, the API answers with an error status (after the client's retries), the call's deadline passes, or the response does not decode. The error names the operation, method and path ([`Error::context`](runtime::Error::context)).
     ///
     /// # Error bodies
     ///
@@ -454,13 +853,22 @@ impl Client {
     /// - `401`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `403`: [`ErrorModel`](crate::models::ErrorModel)
     /// - `429`: [`ErrorModel`](crate::models::ErrorModel)
-    pub async fn list_users(&self, query: &ListUsersQuery) -> Result<UserList, Error> {
-        self.execute(list_users_request(query)?).await
+    pub fn list_users(&self) -> runtime::Call<UserList> {
+        self.list_users_with(&ListUsersQuery::new())
+    }
+
+    /// [`Self::list_users`] with query parameters: `GET /users` (operation `listUsers`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::list_users`].
+    pub fn list_users_with(&self, query: &ListUsersQuery) -> runtime::Call<UserList> {
+        runtime::Call::new(self, list_users_request(query), |response| response.json())
     }
 
     /// Every page of [`Self::list_users`], following each page's next-page link until the last.
     ///
-    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume.
+    /// The returned [`runtime::Paginator`] streams pages or items, can be limited, and hands out a cursor after each page so that an interrupted export can resume with [`Self::list_users_resume`].
     pub fn list_users_pages(
         &self,
         query: &ListUsersQuery,
@@ -470,10 +878,26 @@ impl Client {
             Err(error) => runtime::Paginator::failed(error),
         }
     }
+
+    /// Goes on with [`Self::list_users_pages`] from a cursor saved from one of its pages ([`PageOf::next_cursor`](runtime::PageOf::next_cursor), [`Pages::cursor`](runtime::Pages::cursor)) or item streams ([`Items::cursor`](runtime::Items::cursor)), e.g. after a restart.
+    ///
+    /// Pages are fetched as operation `listUsers`, with its security requirement; header parameters of the first request are not kept (the cursor holds the query). The first page of a stream resumed mid-page starts after the items already delivered: read it with [`PageOf::into_items`](runtime::PageOf::into_items), or skip [`PageOf::skipped`](runtime::PageOf::skipped) items.
+    pub fn list_users_resume(
+        &self,
+        cursor: runtime::Cursor,
+    ) -> runtime::Paginator<UserList> {
+        self.resume_like(
+            runtime::Request::new(reqwest::Method::GET, "listUsers", String::new())
+                .path_template("/users")
+                .security(&[&[runtime::AuthScheme::Basic]]),
+            cursor,
+        )
+    }
 }
 
 fn create_report_request(body: &ReportCreate) -> Result<runtime::Request, Error> {
     runtime::Request::new(reqwest::Method::POST, "createReport", "/reports".to_owned())
+        .path_template("/reports")
         .security(&[&[runtime::AuthScheme::Basic]])
         .json_body(body)
 }
@@ -490,6 +914,7 @@ fn get_account_request(
                 format!("/accounts/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/accounts/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -506,6 +931,7 @@ fn get_author_request(
                 format!("/authors/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/authors/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -522,6 +948,7 @@ fn get_channel_request(
                 format!("/channels/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/channels/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -538,6 +965,7 @@ fn get_conversation_request(
                 format!("/conversations/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/conversations/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -554,6 +982,7 @@ fn get_report_request(
                 format!("/reports/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/reports/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -567,6 +996,7 @@ fn get_tag_request(id: &TagId, query: &GetTagQuery) -> Result<runtime::Request, 
                 format!("/tags/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/tags/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -583,6 +1013,7 @@ fn get_user_request(
                 format!("/users/{id_segment}"),
             )
             .query(query.to_query())
+            .path_template("/users/{id}")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -596,6 +1027,7 @@ fn list_accounts_request(query: &ListAccountsQuery) -> Result<runtime::Request, 
                 "/accounts".to_owned(),
             )
             .query(query.to_query())
+            .path_template("/accounts")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -609,6 +1041,7 @@ fn list_channels_request(query: &ListChannelsQuery) -> Result<runtime::Request, 
                 "/channels".to_owned(),
             )
             .query(query.to_query())
+            .path_template("/channels")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -624,6 +1057,7 @@ fn list_conversations_request(
                 "/conversations".to_owned(),
             )
             .query(query.to_query())
+            .path_template("/conversations")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -633,6 +1067,7 @@ fn list_reports_request(query: &ListReportsQuery) -> Result<runtime::Request, Er
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listReports", "/reports".to_owned())
             .query(query.to_query())
+            .path_template("/reports")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -642,6 +1077,7 @@ fn list_tags_request(query: &ListTagsQuery) -> Result<runtime::Request, Error> {
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listTags", "/tags".to_owned())
             .query(query.to_query())
+            .path_template("/tags")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }
@@ -651,6 +1087,7 @@ fn list_users_request(query: &ListUsersQuery) -> Result<runtime::Request, Error>
     Ok(
         runtime::Request::new(reqwest::Method::GET, "listUsers", "/users".to_owned())
             .query(query.to_query())
+            .path_template("/users")
             .security(&[&[runtime::AuthScheme::Basic]]),
     )
 }

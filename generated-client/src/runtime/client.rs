@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::{Auth, Chosen};
+use super::call::CallOptions;
+use super::call_context::CallContext;
 use super::config::Credentials;
 use super::drift::DriftLog;
+use super::hooks::Hooks;
 use super::paginate::{Page, Paginator};
 use super::query::encode;
 use super::request::Target;
@@ -25,8 +28,9 @@ use super::{ApiKeyLocation, ClientBuilder, Cursor, Drift, DriftSummary, Error, R
 /// A client for the API. Cheap to clone: clones share one connection pool, one rate
 /// limiter and one configuration, so any number of tasks can use it at once.
 ///
-/// Generated code adds one `async fn` per operation; they all go through
-/// the runtime (`Client::execute`, `Client::paginate`: the contract, hidden from these docs).
+/// Generated code adds one method per operation, returning a [`Call`](super::Call) to
+/// await; they go through the runtime (`Client::execute_raw_with`, `Client::paginate`,
+/// `Client::resume_like`: the contract, hidden from these docs).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -45,6 +49,7 @@ pub(crate) struct Inner {
     /// Decode errors are errors (no drift tolerance).
     pub(crate) strict: bool,
     pub(crate) drift: DriftLog,
+    pub(crate) hooks: Hooks,
 }
 
 /// A successful response, read in full.
@@ -52,6 +57,8 @@ pub(crate) struct Sent {
     pub(crate) status: StatusCode,
     pub(crate) body: Bytes,
     pub(crate) attempts: u32,
+    /// The call, with the response's request id.
+    pub(crate) context: CallContext,
 }
 
 /// A successful response before decoding: see [`Client::execute_raw`].
@@ -60,7 +67,7 @@ pub struct RawResponse {
     status: StatusCode,
     body: Bytes,
     attempts: u32,
-    operation_id: &'static str,
+    context: CallContext,
     client: Client,
 }
 
@@ -75,15 +82,36 @@ impl RawResponse {
         &self.body
     }
 
+    /// The body as it came, by value.
+    pub fn into_bytes(self) -> Bytes {
+        self.body
+    }
+
+    /// Which call this response answers (operation, method, path, request id).
+    pub fn context(&self) -> &CallContext {
+        &self.context
+    }
+
     /// Decodes the body as JSON, with the same checks, drift tolerance and error paths
     /// as [`Client::execute`].
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        self.client.decode(self.operation_id, self.status, &self.body, self.attempts).map(|(value, _)| value)
+        self.client
+            .decode(self.context.operation, self.status, &self.body, self.attempts)
+            .map(|(value, _)| value)
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
     }
 
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<String, Error> {
         response::text(self.status, self.body.clone())
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
+    }
+
+    /// Checks a body whose content is not needed: only a `"success": false` body is an
+    /// error (see [`Client::execute_empty`]).
+    pub fn empty(&self) -> Result<(), Error> {
+        response::check_envelope(self.status, &self.body, self.attempts)
+            .map_err(|error| self.client.redact(error).with_context(&self.context))
     }
 }
 
@@ -139,8 +167,10 @@ impl Client {
         &self,
         req: Request,
     ) -> Result<(T, Vec<Drift>), Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => self.decode(req.operation_id, sent.status, &sent.body, sent.attempts),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => self
+                .decode(req.operation_id, sent.status, &sent.body, sent.attempts)
+                .map_err(|error| error.with_context(&sent.context)),
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -170,8 +200,9 @@ impl Client {
     /// response (only a `"success": false` body is still an error).
     #[doc(hidden)] // the contract with generated code
     pub async fn execute_empty(&self, req: Request) -> Result<(), Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => response::check_envelope(sent.status, &sent.body, sent.attempts)
+                .map_err(|error| error.with_context(&sent.context)),
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -182,8 +213,10 @@ impl Client {
     /// Set the media type to ask for with [`Request::accept`].
     #[doc(hidden)] // the contract with generated code
     pub async fn execute_text(&self, req: Request) -> Result<String, Error> {
-        let result = match self.send(&req).await {
-            Ok(sent) => response::text(sent.status, sent.body),
+        let result = match self.send(&req, &CallOptions::default()).await {
+            Ok(sent) => {
+                response::text(sent.status, sent.body).map_err(|error| error.with_context(&sent.context))
+            }
             Err(error) => Err(error),
         };
         result.map_err(|error| self.redact(error))
@@ -193,7 +226,7 @@ impl Client {
     /// Set the media type to ask for with [`Request::accept`].
     #[doc(hidden)] // the contract with generated code
     pub async fn execute_bytes(&self, req: Request) -> Result<Bytes, Error> {
-        let result = self.send(&req).await.map(|sent| sent.body);
+        let result = self.send(&req, &CallOptions::default()).await.map(|sent| sent.body);
         result.map_err(|error| self.redact(error))
     }
 
@@ -202,18 +235,24 @@ impl Client {
     /// matches on [`RawResponse::status`] and decodes with [`RawResponse::json`].
     #[doc(hidden)] // the contract with generated code
     pub async fn execute_raw(&self, req: Request) -> Result<RawResponse, Error> {
-        let result = self.send(&req).await.map(|sent| RawResponse {
+        self.execute_raw_with(req, &CallOptions::default()).await
+    }
+
+    /// [`execute_raw`](Self::execute_raw) with per-call options (what a [`Call`](super::Call) runs).
+    #[doc(hidden)] // the contract with generated code
+    pub async fn execute_raw_with(&self, req: Request, options: &CallOptions) -> Result<RawResponse, Error> {
+        let result = self.send(&req, options).await.map(|sent| RawResponse {
             status: sent.status,
             body: sent.body,
             attempts: sent.attempts,
-            operation_id: req.operation_id,
+            context: sent.context,
             client: self.clone(),
         });
         result.map_err(|error| self.redact(error))
     }
 
     /// `error` with every configured secret scrubbed from it.
-    fn redact(&self, error: Error) -> Error {
+    pub(crate) fn redact(&self, error: Error) -> Error {
         self.inner.auth.secret_values().fold(error, Error::redacted)
     }
 
@@ -225,8 +264,19 @@ impl Client {
 
     /// A paginator that continues from `cursor` (saved from [`PageOf::next_cursor`](super::PageOf::next_cursor),
     /// [`Pages::cursor`](super::Pages::cursor) or [`Items::cursor`](super::Items::cursor)).
+    ///
+    /// Generated list operations have a typed form, e.g. `list_conversations_resume(cursor)`,
+    /// which also names the operation in logs and spans and keeps its security requirement.
     pub fn resume<P: Page>(&self, cursor: Cursor) -> Paginator<P> {
         Paginator::resume_from(self.clone(), cursor)
+    }
+
+    /// A paginator that continues from `cursor` with the operation id, path template,
+    /// headers, accepted media type and security requirement of `like` (its path, query
+    /// and body are not used): what generated `*_resume` methods call.
+    #[doc(hidden)] // the contract with generated code
+    pub fn resume_like<P: Page>(&self, like: Request, cursor: Cursor) -> Paginator<P> {
+        Paginator::resume_like(self.clone(), like, cursor)
     }
 
     /// The absolute URL for `req`, with its query. Refuses any URL that is not on the

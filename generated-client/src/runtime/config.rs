@@ -14,6 +14,7 @@ use super::body::DEFAULT_MAX_BODY_BYTES;
 use super::client::{Client, Inner, same_origin};
 use super::defaults;
 use super::drift::{DriftLog, OnDrift};
+use super::hooks::Hooks;
 use super::{Error, RateLimit, RetryPolicy};
 
 /// HTTP basic credentials: the API token's name and its secret.
@@ -132,6 +133,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     strict_decoding: bool,
     on_drift: OnDrift,
+    pub(super) hooks: Hooks,
     /// From the Redis environment variable: applied to the rate limit at build time.
     #[cfg(feature = "redis")]
     env_redis: Option<super::RedisLimit>,
@@ -163,6 +165,7 @@ impl ClientBuilder {
             allow_insecure_http: false,
             strict_decoding: false,
             on_drift: OnDrift::default(),
+            hooks: Hooks::default(),
             #[cfg(feature = "redis")]
             env_redis: None,
         }
@@ -370,6 +373,7 @@ impl ClientBuilder {
             max_body_bytes: self.max_body_bytes,
             strict: self.strict_decoding,
             drift: DriftLog::new(self.on_drift),
+            hooks: self.hooks,
         })))
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use url::Url;
 
+use super::call_context::CallContext;
 use super::defaults;
 pub use super::error_body::ApiErrorBody;
 pub(crate) use super::error_body::excerpt;
@@ -34,6 +35,8 @@ pub enum Error {
     Unauthorized {
         /// The API's error body, if any.
         body: Box<ApiErrorBody>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// 403, or a 2xx body with `"success": false, "permsError": true`: the token's role
     /// lacks a permission.
@@ -42,11 +45,15 @@ pub enum Error {
         message: Option<String>,
         /// The API's error body.
         body: Box<ApiErrorBody>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// 404: the object does not exist (the API says e.g. `"No such author"`).
     NotFound {
         /// The API's error body, if any.
         body: Box<ApiErrorBody>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// 429 on the last attempt: the token's quota was exceeded and retries ran out, or the
     /// wait the server asked for is longer than the retry policy's `max_server_wait` or
@@ -57,6 +64,10 @@ pub enum Error {
         attempts: u32,
         /// The wait the server asked for on the last response, if it said.
         retry_after: Option<Duration>,
+        /// The 429 response's body (the first 64 KiB, like every error body).
+        body: Box<ApiErrorBody>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// Any other unsuccessful status (including 5xx after retries, and a 2xx body with
     /// `"success": false`).
@@ -67,6 +78,8 @@ pub enum Error {
         body: Box<ApiErrorBody>,
         /// Attempts made, the first one included.
         attempts: u32,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// A successful response whose body did not match the expected type.
     Decode {
@@ -78,6 +91,8 @@ pub enum Error {
         excerpt: String,
         /// The JSON error.
         source: serde_json::Error,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// A response body was larger than the client reads: nothing was decoded, and the rest
     /// of the body was not read. Not retried.
@@ -88,6 +103,8 @@ pub enum Error {
         limit: u64,
         /// The length the server announced, if it did.
         content_length: Option<u64>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// No slot of the client-side rate limiter came free within the retry policy's
     /// `max_elapsed`: more requests are queued on the client than its quota lets through in
@@ -95,6 +112,8 @@ pub enum Error {
     LimiterTimeout {
         /// How long the request waited for a slot.
         waited: Duration,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// The rate limiter could not work, e.g. the Redis server that shares the quota
     /// between processes cannot be reached (the message names it, without its password).
@@ -114,6 +133,8 @@ pub enum Error {
         last_status: Option<StatusCode>,
         /// The transport error.
         source: reqwest::Error,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// The request timed out (connect or total timeout) on the last attempt.
     Timeout {
@@ -123,6 +144,20 @@ pub enum Error {
         last_status: Option<StatusCode>,
         /// The timeout error.
         source: reqwest::Error,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
+    },
+    /// The call's overall deadline ([`Call::within`](super::Call::within)) passed, waits
+    /// for the rate limiter and retries included; the attempt in flight was abandoned.
+    DeadlineExceeded {
+        /// The budget the call was given.
+        budget: Duration,
+        /// Attempts started, the abandoned one included (0: still waiting for the limiter).
+        attempts: u32,
+        /// The HTTP status of the last response seen, if any.
+        last_status: Option<StatusCode>,
+        /// Which call failed, when the error came from one ([`Error::context`]).
+        context: Option<Box<CallContext>>,
     },
     /// The request was refused before anything was sent: a URL on another origin, a
     /// `next_page` URL that repeats, a body that cannot be serialised, a malformed cursor,
@@ -160,7 +195,9 @@ impl Error {
             Error::Api { status, .. } | Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => {
                 Some(*status)
             }
-            Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => *last_status,
+            Error::Transport { last_status, .. }
+            | Error::Timeout { last_status, .. }
+            | Error::DeadlineExceeded { last_status, .. } => *last_status,
             Error::InvalidRequest { .. }
             | Error::Config { .. }
             | Error::LimiterTimeout { .. }
@@ -174,7 +211,36 @@ impl Error {
             Error::RateLimited { attempts, .. }
             | Error::Api { attempts, .. }
             | Error::Transport { attempts, .. }
-            | Error::Timeout { attempts, .. } => Some(*attempts),
+            | Error::Timeout { attempts, .. }
+            | Error::DeadlineExceeded { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if made again later: a 429, a 408 or 5xx
+    /// status, a transport failure or timeout, a deadline or limiter wait that ran out,
+    /// an unreachable shared rate limiter. The client has already retried what its
+    /// [`RetryPolicy`](super::RetryPolicy) allows; this is for the caller's own, later
+    /// retry (a job queue, the next run). `false` for everything that would fail the same
+    /// way again (4xx statuses, decoding, configuration, invalid requests).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. }
+            | Error::Transport { .. }
+            | Error::Timeout { .. }
+            | Error::DeadlineExceeded { .. }
+            | Error::LimiterTimeout { .. }
+            | Error::RateLimiter { .. } => true,
+            Error::Api { status, .. } => *status == StatusCode::REQUEST_TIMEOUT || status.is_server_error(),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After` or the
+    /// rate-limit reset of the last 429), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -182,9 +248,10 @@ impl Error {
     /// The API's error body, for the kinds that carry one.
     pub fn body(&self) -> Option<&ApiErrorBody> {
         match self {
-            Error::Unauthorized { body }
+            Error::Unauthorized { body, .. }
             | Error::Forbidden { body, .. }
-            | Error::NotFound { body }
+            | Error::NotFound { body, .. }
+            | Error::RateLimited { body, .. }
             | Error::Api { body, .. } => Some(body.as_ref()),
             _ => None,
         }
@@ -216,11 +283,18 @@ impl Error {
     }
 
     fn scrub_secret(&mut self, secret: &str) {
-        match self {
-            Error::Unauthorized { body } | Error::NotFound { body } | Error::Api { body, .. } => {
-                body.scrub(secret)
+        if let Some(Some(context)) = self.context_slot_mut() {
+            scrub(&mut context.path, secret);
+            if let Some(id) = &mut context.request_id {
+                scrub(id, secret);
             }
-            Error::Forbidden { message, body } => {
+        }
+        match self {
+            Error::Unauthorized { body, .. }
+            | Error::NotFound { body, .. }
+            | Error::Api { body, .. }
+            | Error::RateLimited { body, .. } => body.scrub(secret),
+            Error::Forbidden { message, body, .. } => {
                 if let Some(message) = message {
                     scrub(message, secret);
                 }
@@ -244,7 +318,7 @@ impl Error {
                 }
             }
             Error::Transport { source, .. } | Error::Timeout { source, .. } => scrub_url(source, secret),
-            Error::RateLimited { .. } | Error::BodyTooLarge { .. } | Error::LimiterTimeout { .. } => {}
+            Error::BodyTooLarge { .. } | Error::LimiterTimeout { .. } | Error::DeadlineExceeded { .. } => {}
         }
     }
 }
@@ -272,8 +346,11 @@ impl fmt::Display for LastStatus {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(context) = self.context() {
+            write!(f, "{context}: ")?;
+        }
         match self {
-            Error::Unauthorized { body } => write!(
+            Error::Unauthorized { body, .. } => write!(
                 f,
                 "401 Unauthorized: the API rejected the token name or secret ({body}); check the \
                  credentials ({} / {} or ClientBuilder::credentials): a secret that was reset \
@@ -287,10 +364,10 @@ impl fmt::Display for Error {
                  administrator of the API account to grant it",
                 message.as_deref().unwrap_or("no message")
             ),
-            Error::NotFound { body } => {
+            Error::NotFound { body, .. } => {
                 write!(f, "404 Not Found: {body}; check the id or path in the request")
             }
-            Error::RateLimited { attempts, retry_after } => {
+            Error::RateLimited { attempts, retry_after, .. } => {
                 write!(f, "429 Too Many Requests{}", After(*attempts))?;
                 if let Some(wait) = retry_after {
                     write!(f, " (the API asked to wait {:.1} s)", wait.as_secs_f64())?;
@@ -301,7 +378,7 @@ impl fmt::Display for Error {
                      max_elapsed, or try again later",
                 )
             }
-            Error::Api { status, body, attempts } => {
+            Error::Api { status, body, attempts, .. } => {
                 write!(f, "HTTP {status}{}: {body}", After(*attempts))?;
                 if status.is_server_error() {
                     f.write_str("; the API failed: try again later")
@@ -311,12 +388,12 @@ impl fmt::Display for Error {
                     f.write_str("; the API refused the request: check its parameters")
                 }
             }
-            Error::Decode { status, path, excerpt, source } => write!(
+            Error::Decode { status, path, excerpt, source, .. } => write!(
                 f,
                 "could not decode the {status} response at `{path}`: {source} (body: {excerpt}); \
                  the API sent data the client's types do not accept: report it with this message"
             ),
-            Error::BodyTooLarge { status, limit, content_length } => {
+            Error::BodyTooLarge { status, limit, content_length, .. } => {
                 write!(f, "the {status} response body is larger than the client's limit of {limit} bytes")?;
                 if let Some(length) = content_length {
                     write!(f, " (Content-Length: {length})")?;
@@ -327,7 +404,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::RateLimiter { message, .. } => write!(f, "rate limiter: {message}"),
-            Error::LimiterTimeout { waited } => write!(
+            Error::LimiterTimeout { waited, .. } => write!(
                 f,
                 "request not sent: no slot of the client's rate limiter comes free within the \
                  retry policy's max_elapsed (gave up after waiting {:.1} s); too many requests \
@@ -346,6 +423,15 @@ impl fmt::Display for Error {
                 "the request timed out{}{}; the API may be slow or unreachable: try again \
                  later or raise ClientBuilder::timeout",
                 After(*attempts),
+                LastStatus(*last_status)
+            ),
+            Error::DeadlineExceeded { budget, attempts, last_status, .. } => write!(
+                f,
+                "the call's deadline of {:.1} s passed ({} attempt(s) started{}); waits for the \
+                 rate limiter and retries count against it: give the call more time with \
+                 Call::within, or try again later",
+                budget.as_secs_f64(),
+                attempts,
                 LastStatus(*last_status)
             ),
             Error::InvalidRequest { message, .. } => write!(f, "request not sent: {message}"),
@@ -391,12 +477,18 @@ mod tests {
 
     #[test]
     fn status_and_attempts() {
-        let e = Error::Api { status: StatusCode::BAD_GATEWAY, body: Box::default(), attempts: 4 };
+        let e =
+            Error::Api { status: StatusCode::BAD_GATEWAY, body: Box::default(), attempts: 4, context: None };
         assert_eq!(e.status(), Some(StatusCode::BAD_GATEWAY));
         assert_eq!(e.attempts(), Some(4));
         let text = e.to_string();
         assert!(text.contains("502") && text.contains("after 4 attempts"), "{text}");
-        let e = Error::RateLimited { attempts: 3, retry_after: Some(Duration::from_secs(7)) };
+        let e = Error::RateLimited {
+            attempts: 3,
+            retry_after: Some(Duration::from_secs(7)),
+            body: Box::default(),
+            context: None,
+        };
         assert!(e.to_string().contains("after 3 attempts"));
         assert!(e.to_string().contains("7.0 s"));
     }
@@ -405,6 +497,7 @@ mod tests {
     fn redaction_scrubs_echoed_secret() {
         let e = Error::Unauthorized {
             body: Box::new(ApiErrorBody::parse(br#"{"message": "bad secret s3cr3t-value"}"#)),
+            context: Some(Box::new(CallContext::new("op", reqwest::Method::GET, "/x/s3cr3t-value"))),
         }
         .redacted("s3cr3t-value");
         assert!(!e.to_string().contains("s3cr3t-value"));
@@ -422,10 +515,43 @@ mod tests {
             path: ".".into(),
             excerpt: "\"tok-secret-value\"".into(),
             source,
+            context: None,
         }
         .redacted("tok-secret-value");
         for text in [e.to_string(), format!("{e:?}")] {
             assert!(!text.contains("tok-secret-value") && text.contains("[REDACTED]"), "{text}");
         }
+    }
+
+    #[test]
+    fn context_retryability_and_wait() {
+        let context = CallContext::new("getAccount", reqwest::Method::GET, "/v1.3/accounts/7");
+        let body = Box::new(ApiErrorBody::parse(br#"{"message": "slow down"}"#));
+        let e = Error::RateLimited {
+            attempts: 2,
+            retry_after: Some(Duration::from_secs(3)),
+            body,
+            context: None,
+        }
+        .with_context(&context);
+        assert_eq!(e.context(), Some(&context));
+        assert!(e.to_string().starts_with("getAccount (GET /v1.3/accounts/7): 429 Too Many Requests"), "{e}");
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.body().and_then(|b| b.message.as_deref()), Some("slow down"));
+        let not_found = Error::NotFound { body: Box::default(), context: None }.with_context(&context);
+        assert!(!not_found.is_retryable());
+        assert_eq!(not_found.retry_after(), None);
+        let unavailable = Error::Api {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: Box::default(),
+            attempts: 1,
+            context: None,
+        };
+        assert!(unavailable.is_retryable());
+        assert!(unavailable.context().is_none());
+        // no room for a context: the message names the operation instead
+        let invalid = Error::invalid_request("`getAccount`: bad").with_context(&context);
+        assert!(invalid.context().is_none() && !invalid.is_retryable());
     }
 }

@@ -281,6 +281,7 @@ mod tests {
             status: StatusCode::BAD_REQUEST,
             body: Box::new(ApiErrorBody::parse(big.as_bytes())),
             attempts: 1,
+            context: None,
         };
         assert!(e.body().unwrap().json.is_some());
         for text in [format!("{e:?}"), format!("{e:#?}"), e.to_string()] {

@@ -185,7 +185,7 @@ impl GcraLimiter {
     /// Takes a slot, waiting for it at most until `deadline`; see [`RateLimiter::acquire`].
     pub(crate) async fn acquire_by(&self, deadline: Option<Instant>) -> Result<(), Error> {
         let queued = Instant::now();
-        let too_late = || Error::LimiterTimeout { waited: queued.elapsed() };
+        let too_late = || Error::LimiterTimeout { waited: queued.elapsed(), context: None };
         // Dropping this future while queued or while holding the turn takes no slot:
         // the slot is only taken by `check()`, which does not await.
         let _turn = match deadline {

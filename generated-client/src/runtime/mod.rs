@@ -19,7 +19,10 @@
 //! | `config` | [`ClientBuilder`], [`Credentials`], `from_env` |
 //! | `auth` | [`AuthScheme`], [`ApiKeyLocation`], bearer tokens and API keys, choosing credentials per request |
 //! | `client` | [`Client`]: resolving URLs, preparing requests |
-//! | `send` | the send loop: limiter slots, attempts, retries, bounded reads |
+//! | `call` | [`Call`], [`CallOptions`]: one awaitable operation call with per-call deadline, timeout and retry policy |
+//! | `call_context` | [`CallContext`]: which call an error came from ([`Error::context`]); request id headers |
+//! | `hooks` | request and response hooks ([`ClientBuilder::on_request`], [`ClientBuilder::on_response`]) |
+//! | `send` | the send loop: one span per call, limiter slots, attempts, retries, the call's deadline, bounded reads |
 //! | `body` | reading response bodies within their size limits |
 //! | `response` | turning a response into a value or an [`Error`] |
 //! | `drift` | [`Drift`], [`DriftSummary`]: what did not match the API description, per response and per client |
@@ -44,6 +47,8 @@
 
 mod auth;
 mod body;
+mod call;
+mod call_context;
 mod client;
 mod config;
 mod cursor;
@@ -51,6 +56,7 @@ pub mod defaults;
 mod drift;
 mod error;
 mod error_body;
+mod hooks;
 mod items;
 mod limiter;
 mod multipart;
@@ -72,11 +78,14 @@ mod time;
 mod waiter;
 
 pub use auth::{ApiKeyLocation, AuthScheme};
+pub use call::{Call, CallOptions, Finish};
+pub use call_context::{CallContext, REQUEST_ID_HEADERS};
 pub use client::{Client, RawResponse};
 pub use config::{ClientBuilder, Credentials};
 pub use cursor::Cursor;
 pub use drift::{Drift, DriftAction, DriftSummary};
 pub use error::{ApiErrorBody, BoxError, Error};
+pub use hooks::{RequestHook, ResponseHook};
 pub use items::Items;
 pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;
@@ -103,11 +112,12 @@ pub mod surface {
     #[cfg(feature = "redis")]
     pub use super::RedisLimit;
     pub use super::{
-        ApiErrorBody, ApiKeyLocation, AuthScheme, BoxError, Client, ClientBuilder, Credentials, Cursor,
-        DEFAULT_MAX_EMPTY_PAGES, Date, DateTime, Drift, DriftAction, DriftSummary, Error, GcraLimiter, Items,
-        Multipart, Nullable, ObjectStyle, Page, PageOf, Pages, Paginator, ParseTimeError, Progress,
-        RateLimit, RateLimiter, RetryPolicy, SortKey, Timestamp, WaitError, Waiter, decode_json,
-        decode_json_tolerant, defaults,
+        ApiErrorBody, ApiKeyLocation, AuthScheme, BoxError, Call, CallContext, CallOptions, Client,
+        ClientBuilder, Credentials, Cursor, DEFAULT_MAX_EMPTY_PAGES, Date, DateTime, Drift, DriftAction,
+        DriftSummary, Error, GcraLimiter, Items, Multipart, Nullable, ObjectStyle, Page, PageOf, Pages,
+        Paginator, ParseTimeError, Progress, REQUEST_ID_HEADERS, RateLimit, RateLimiter, RequestHook,
+        ResponseHook, RetryPolicy, SortKey, Timestamp, WaitError, Waiter, decode_json, decode_json_tolerant,
+        defaults,
     };
     pub use {bytes, chrono, reqwest, secrecy, serde_json, url};
 }

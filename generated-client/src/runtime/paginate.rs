@@ -62,6 +62,8 @@ pub trait Page: DeserializeOwned + Send + 'static {
 enum Start {
     Request(Client, Request),
     Cursor(Client, Cursor),
+    /// A cursor, fetched like the template request (operation id, headers, security).
+    CursorLike(Client, Request, Cursor),
     Failed(Error),
 }
 
@@ -69,21 +71,15 @@ enum Start {
 /// or [`items`](Self::items).
 ///
 /// ```no_run
-/// # use conversocial::{Client, Page};
-/// # use conversocial::runtime::Request;
+/// # use conversocial::Client;
+/// # use conversocial::queries::ListUsersQuery;
 /// # use futures::TryStreamExt;
-/// # #[derive(serde::Deserialize)] struct Users { users: Vec<String>, next: Option<String> }
-/// # impl Page for Users { type Item = String;
-/// #   const ITEMS_PATH: &'static [&'static str] = &["users"];
-/// #   const NEXT_PATH: &'static [&'static str] = &["next"];
-/// #   fn next_url(&self) -> Option<&str> { self.next.as_deref() }
-/// #   fn items(&self) -> &[String] { &self.users }
-/// #   fn into_items(self) -> Vec<String> { self.users } }
 /// # async fn run(client: Client) -> Result<(), conversocial::Error> {
-/// let req = Request::new(reqwest::Method::GET, "list_users", "/users".into());
-/// let mut pages = client.paginate::<Users>(req).max_pages(100).pages();
+/// let mut pages = client.list_users_pages(&ListUsersQuery::new()).max_pages(100).pages();
 /// while let Some(page) = pages.try_next().await? {
-///     // ... store page.users, then persist page.next_cursor() ...
+///     // ... store page.into_items() and page.next_cursor() together; after a restart,
+///     // client.list_users_resume(cursor) goes on from there ...
+/// #   let _ = page;
 /// }
 /// # Ok(()) }
 /// ```
@@ -118,6 +114,12 @@ impl<P: Page> Paginator<P> {
         Paginator::from_start(Start::Cursor(client, cursor))
     }
 
+    /// A paginator that continues from `cursor`, fetching pages like `like` (same as
+    /// [`Client::resume_like`]).
+    pub(crate) fn resume_like(client: Client, like: Request, cursor: Cursor) -> Self {
+        Paginator::from_start(Start::CursorLike(client, like, cursor))
+    }
+
     /// A paginator whose streams yield `error` and end, without sending anything: for a
     /// list operation whose request could not be built.
     #[doc(hidden)]
@@ -131,8 +133,10 @@ impl<P: Page> Paginator<P> {
         self
     }
 
-    /// Yields at most `n` items from [`items`](Self::items) (ignored by [`pages`](Self::pages),
-    /// which cannot count items without consuming the page).
+    /// Yields at most `n` items from [`items`](Self::items). A page stream cannot stop
+    /// within a page, so [`pages`](Self::pages) refuses it: its first item is an
+    /// [`Error::InvalidRequest`] saying so, and nothing is sent (use
+    /// [`max_pages`](Self::max_pages) with pages).
     pub fn max_items(mut self, n: u64) -> Self {
         self.max_items = Some(n);
         self
@@ -153,7 +157,22 @@ impl<P: Page> Paginator<P> {
     /// page a cursor points to, with a `GET` of the link. Later pages keep the first
     /// request's headers, cookies, accepted media type and security requirement; a page a
     /// cursor points to is fetched as a request without them (see [`Request::security`]).
-    pub fn pages(self) -> Pages<P> {
+    pub fn pages(mut self) -> Pages<P> {
+        if self.max_items.is_some() {
+            let operation = match &self.start {
+                Start::Request(_, req) | Start::CursorLike(_, req, _) => req.operation_id,
+                Start::Cursor(..) | Start::Failed(_) => RESUMED,
+            };
+            self.start = Start::Failed(Error::invalid_request(format!(
+                "`{operation}`: max_items limits items(), but pages() was asked for: a page \
+                 stream cannot stop within a page; use max_pages, or stream items()"
+            )));
+        }
+        self.pages_unlimited()
+    }
+
+    /// [`pages`](Self::pages) without the `max_items` check ([`items`](Self::items) counts).
+    fn pages_unlimited(self) -> Pages<P> {
         let mut pages = Pages {
             client: None,
             operation_id: RESUMED,
@@ -188,6 +207,13 @@ impl<P: Page> Paginator<P> {
                 pages.position = Some(cursor);
                 pages.client = Some(client);
             }
+            Start::CursorLike(client, like, cursor) => {
+                pages.operation_id = like.operation_id;
+                pages.next = Some((like.follow_like(cursor.to_url()), cursor.clone()));
+                pages.template = Some(like);
+                pages.position = Some(cursor);
+                pages.client = Some(client);
+            }
             Start::Failed(error) => pages.pending_error = Some(error),
         }
         pages
@@ -197,7 +223,7 @@ impl<P: Page> Paginator<P> {
     pub fn items(self) -> Items<P> {
         let max_items = self.max_items;
         Items {
-            pages: self.pages(),
+            pages: self.pages_unlimited(),
             buffer: VecDeque::new(),
             current: None,
             consumed: 0,
@@ -515,6 +541,17 @@ mod tests {
         assert!(matches!(poll_once(&mut items), Poll::Ready(Some(Err(Error::InvalidRequest { .. })))));
         assert!(matches!(poll_once(&mut items), Poll::Ready(None)));
         assert!(items.cursor().is_none());
+    }
+
+    #[test]
+    fn pages_refuse_max_items() {
+        let client =
+            Client::builder().base_url("https://api.example").credentials("n", "secret").build().unwrap();
+        let req = Request::new(reqwest::Method::GET, "listNumbers", "/numbers".into());
+        let mut pages = client.paginate::<Numbers>(req).max_items(3).pages();
+        let Poll::Ready(Some(Err(error))) = poll_once(&mut pages) else { panic!("expected an error") };
+        assert!(error.to_string().contains("`listNumbers`: max_items limits items()"), "{error}");
+        assert!(matches!(poll_once(&mut pages), Poll::Ready(None)));
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub(crate) enum Target {
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) operation_id: &'static str,
+    /// The path template, e.g. `/accounts/{id}` (empty when not given), for spans.
+    pub(crate) path_template: &'static str,
     pub(crate) target: Target,
     pub(crate) query: Query,
     pub(crate) body: Option<Bytes>,
@@ -68,6 +70,7 @@ impl Request {
         Request {
             method,
             operation_id,
+            path_template: "",
             target,
             query: Query::new(),
             body: None,
@@ -93,8 +96,16 @@ impl Request {
             cookies: self.cookies.clone(),
             accept: self.accept,
             security: self.security,
+            path_template: self.path_template,
             ..Request::follow(self.operation_id, url)
         }
+    }
+
+    /// The operation's path template as the API description writes it, e.g.
+    /// `/accounts/{id}`: recorded in the call's span instead of the concrete path.
+    pub fn path_template(mut self, template: &'static str) -> Self {
+        self.path_template = template;
+        self
     }
 
     /// Appends `query`'s parameters to the request's.

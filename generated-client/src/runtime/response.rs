@@ -15,13 +15,17 @@ use super::{ApiErrorBody, Drift, Error};
 pub(crate) fn status_error(status: StatusCode, body: &[u8], attempts: u32) -> Error {
     let body = Box::new(ApiErrorBody::parse(body));
     match status {
-        StatusCode::UNAUTHORIZED => Error::Unauthorized { body },
-        StatusCode::FORBIDDEN => {
-            Error::Forbidden { message: body.message.clone().or_else(|| body.error.clone()), body }
+        StatusCode::UNAUTHORIZED => Error::Unauthorized { body, context: None },
+        StatusCode::FORBIDDEN => Error::Forbidden {
+            message: body.message.clone().or_else(|| body.error.clone()),
+            body,
+            context: None,
+        },
+        StatusCode::NOT_FOUND => Error::NotFound { body, context: None },
+        StatusCode::TOO_MANY_REQUESTS => {
+            Error::RateLimited { attempts, retry_after: None, body, context: None }
         }
-        StatusCode::NOT_FOUND => Error::NotFound { body },
-        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { attempts, retry_after: None },
-        _ => Error::Api { status, body, attempts },
+        _ => Error::Api { status, body, attempts, context: None },
     }
 }
 
@@ -136,7 +140,13 @@ pub(crate) fn text(status: StatusCode, body: Bytes) -> Result<String, Error> {
         let source = <serde_json::Error as serde::de::Error>::custom(format_args!(
             "body is not UTF-8 (invalid byte at offset {offset})"
         ));
-        Error::Decode { status, path: ".".to_owned(), excerpt: excerpt(e.as_bytes(), Some(offset)), source }
+        Error::Decode {
+            status,
+            path: ".".to_owned(),
+            excerpt: excerpt(e.as_bytes(), Some(offset)),
+            source,
+            context: None,
+        }
     })
 }
 
@@ -146,6 +156,7 @@ fn decode_error(status: StatusCode, body: &[u8], path: String, source: serde_jso
         path,
         excerpt: excerpt(body, byte_offset(body, source.line(), source.column())),
         source,
+        context: None,
     }
 }
 
@@ -178,9 +189,9 @@ fn envelope_failure(status: StatusCode, body: &[u8], attempts: u32) -> Option<Er
     let perms = matches!(envelope.perms_error, Some(serde_json::Value::Bool(true)))
         || envelope.perms_error.as_ref().is_some_and(|v| v.as_u64() == Some(1) || v.as_str() == Some("true"));
     Some(if perms {
-        Error::Forbidden { message: body.error.clone().or_else(|| body.message.clone()), body }
+        Error::Forbidden { message: body.error.clone().or_else(|| body.message.clone()), body, context: None }
     } else {
-        Error::Api { status, body, attempts }
+        Error::Api { status, body, attempts, context: None }
     })
 }
 
@@ -272,7 +283,7 @@ mod tests {
             br#"{"status": "error", "message": "No such author", "http_status": "404 Object Not Found"}"#;
         let err = status_error(StatusCode::NOT_FOUND, body, 1);
         assert!(
-            matches!(&err, Error::NotFound { body } if body.message.as_deref() == Some("No such author"))
+            matches!(&err, Error::NotFound { body, .. } if body.message.as_deref() == Some("No such author"))
         );
         assert!(err.to_string().contains("No such author"));
         assert!(matches!(status_error(StatusCode::UNAUTHORIZED, b"", 1), Error::Unauthorized { .. }));

@@ -71,8 +71,12 @@ pub(crate) fn lower_operations(
                     continue;
                 }
             };
+            if operation.query.as_ref().is_some_and(|q| q.is_optional()) {
+                operation.with_method = Some(methods.claim(format!("{method_name}_with")));
+            }
             if let Some(page) = page {
                 operation.pages_method = Some(methods.claim(format!("{method_name}_pages")));
+                operation.resume_method = Some(methods.claim(format!("{method_name}_resume")));
                 pages.insert(page.type_name.clone(), page);
             }
             operations.push(operation);
@@ -186,6 +190,8 @@ impl OpLowering<'_, '_> {
             security,
             pages_method: None,
             tags: op.tags.clone(),
+            with_method: None,
+            resume_method: None,
         };
         Ok((operation, page))
     }
