@@ -272,21 +272,8 @@ fn roots(op: &Operation) -> (Vec<String>, Vec<String>) {
 }
 
 fn names_in(t: &TypeRef, out: &mut Vec<String>) {
-    match t {
-        TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => names_in(inner, out),
-        TypeRef::String
-        | TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::Timestamp
-        | TypeRef::DateTime
-        | TypeRef::Date
-        | TypeRef::Json
-        | TypeRef::JsonObject
-        | TypeRef::Bytes => {}
+    if let Some(name) = t.named() {
+        out.push(name.to_owned());
     }
 }
 

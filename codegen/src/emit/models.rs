@@ -39,7 +39,7 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
             let chunk = chunk.to_vec();
             Box::new(move || {
                 let items = chunk.iter().map(|def| {
-                    let name = def_name(def);
+                    let name = def.name();
                     gate_items(emit_def(def, gates.directions(name)), &gates.type_cfg(name))
                 });
                 quote!(#(#items)*)
@@ -58,18 +58,6 @@ fn emit_def(def: &TypeDef, serde: Directions) -> TokenStream {
         TypeDef::Union(d) => emit_union(d, serde),
         TypeDef::IntEnum(d) => emit_int_enum(d, serde),
         TypeDef::Responses(d) => emit_responses(d),
-    }
-}
-
-fn def_name(def: &TypeDef) -> &str {
-    match def {
-        TypeDef::Struct(d) => &d.name,
-        TypeDef::Enum(d) => &d.name,
-        TypeDef::Newtype(d) => &d.name,
-        TypeDef::Alias(d) => &d.name,
-        TypeDef::Union(d) => &d.name,
-        TypeDef::IntEnum(d) => &d.name,
-        TypeDef::Responses(d) => &d.name,
     }
 }
 

@@ -57,12 +57,8 @@ pub fn ty(t: &TypeRef) -> TokenStream {
 
 /// Collects the named types a type mentions.
 pub fn collect_names(t: &TypeRef, out: &mut BTreeSet<String>) {
-    match t {
-        TypeRef::Named(n) => {
-            out.insert(n.clone());
-        }
-        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => collect_names(inner, out),
-        _ => {}
+    if let Some(name) = t.named() {
+        out.insert(name.to_owned());
     }
 }
 

@@ -63,6 +63,29 @@ pub enum TypeRef {
     Boxed(Box<TypeRef>),
 }
 
+impl TypeRef {
+    /// The named type this type mentions, through `Vec`, map and `Box` wrappers (a type
+    /// mentions at most one).
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => inner.named(),
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Timestamp
+            | TypeRef::DateTime
+            | TypeRef::Date
+            | TypeRef::Bytes
+            | TypeRef::Json
+            | TypeRef::JsonObject => None,
+        }
+    }
+}
+
 /// A named type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeDef {
@@ -80,6 +103,21 @@ pub enum TypeDef {
     IntEnum(IntEnumDef),
     /// The success responses of an operation with several.
     Responses(ResponsesDef),
+}
+
+impl TypeDef {
+    /// The type's Rust name.
+    pub fn name(&self) -> &str {
+        match self {
+            TypeDef::Struct(d) => &d.name,
+            TypeDef::Enum(d) => &d.name,
+            TypeDef::Newtype(d) => &d.name,
+            TypeDef::Alias(d) => &d.name,
+            TypeDef::Union(d) => &d.name,
+            TypeDef::IntEnum(d) => &d.name,
+            TypeDef::Responses(d) => &d.name,
+        }
+    }
 }
 
 /// A struct.

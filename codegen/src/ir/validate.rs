@@ -31,15 +31,7 @@ pub fn validate(api: &Api) -> Result<(), Error> {
 }
 
 fn check_type(api: &Api, at: &str, key: &str, def: &TypeDef) -> Result<(), Error> {
-    let own = match def {
-        TypeDef::Struct(d) => &d.name,
-        TypeDef::Enum(d) => &d.name,
-        TypeDef::Newtype(d) => &d.name,
-        TypeDef::Alias(d) => &d.name,
-        TypeDef::Union(d) => &d.name,
-        TypeDef::IntEnum(d) => &d.name,
-        TypeDef::Responses(d) => &d.name,
-    };
+    let own = def.name();
     if own != key {
         return Err(inconsistent(at, format!("is filed under another name than its own, `{own}`")));
     }
@@ -139,26 +131,13 @@ fn check_operation(api: &Api, op: &Operation) -> Result<(), Error> {
     Ok(())
 }
 
-/// Every named type `ty` mentions exists.
+/// The named type `ty` mentions, if any, exists.
 fn reference(api: &Api, at: &str, ty: &TypeRef) -> Result<(), Error> {
-    match ty {
-        TypeRef::Named(target) if !api.types.contains_key(target) => {
+    match ty.named() {
+        Some(target) if !api.types.contains_key(target) => {
             Err(inconsistent(at, format!("refers to a type `{target}` that does not exist")))
         }
-        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => reference(api, at, inner),
-        TypeRef::Named(_)
-        | TypeRef::String
-        | TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::Timestamp
-        | TypeRef::DateTime
-        | TypeRef::Date
-        | TypeRef::Bytes
-        | TypeRef::Json
-        | TypeRef::JsonObject => Ok(()),
+        _ => Ok(()),
     }
 }
 

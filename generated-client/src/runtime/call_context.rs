@@ -99,23 +99,8 @@ impl Error {
 
     /// Sets the call context where the variant has room for one and none is set yet.
     pub(crate) fn with_context(mut self, call: &CallContext) -> Self {
-        match &mut self {
-            Error::Unauthorized { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Decode { context, .. }
-            | Error::BodyTooLarge { context, .. }
-            | Error::LimiterTimeout { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Timeout { context, .. }
-            | Error::DeadlineExceeded { context, .. } => {
-                if context.is_none() {
-                    *context = Some(Box::new(call.clone()));
-                }
-            }
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::RateLimiter { .. } => {}
+        if let Some(context @ None) = self.context_slot_mut() {
+            *context = Some(Box::new(call.clone()));
         }
         self
     }
