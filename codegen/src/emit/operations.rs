@@ -283,10 +283,13 @@ fn emit_method(api: &Api, op: &Operation, crate_name: &str) -> TokenStream {
                 op.method
             ));
             let with_call = call(&with_names);
+            // The short method calls `_with`, deprecated along with it.
+            let calls_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
             quote! {
                 #spec_doc
                 #doc
                 #deprecated
+                #calls_deprecated
                 pub fn #method(&self, #(#decl),*) -> runtime::Call<#ret> {
                     self.#with(#(#short_names),*)
                 }
