@@ -10,7 +10,8 @@
 //! * **One serde direction per type**: `Serialize` for types sent in requests (bodies and
 //!   parameters), `Deserialize` for types that come back (success and error bodies). The
 //!   other direction is behind `full-serde`, for users who write responses out again.
-//!   Types no operation reaches get both.
+//!   Types no operation reaches (webhook payloads, for one) are read, not sent: they get
+//!   `Deserialize`.
 //!
 //! Without [`crate::Options::features`] nothing is gated: every item, both directions.
 
@@ -81,15 +82,14 @@ impl Gates {
             sent.extend(request);
             received.extend(response);
         }
-        // Types no operation reaches, and what they reach in turn: `other-schemas`, both
-        // serde directions (their users may send or receive them).
+        // Types no operation reaches, and what they reach in turn: `other-schemas`, and
+        // `Deserialize` (such types, webhook payloads for one, arrive from elsewhere).
         let unused: Vec<String> =
             api.types.keys().filter(|n| !sent.contains(*n) && !received.contains(*n)).cloned().collect();
         let other = closure(api, unused);
         let mut directions_of = HashMap::new();
         for name in api.types.keys() {
-            let both = other.contains(name);
-            let (s, r) = (both || sent.contains(name), both || received.contains(name));
+            let (s, r) = (sent.contains(name), other.contains(name) || received.contains(name));
             if s || r {
                 directions_of.insert(name.clone(), (s, r));
             }

@@ -70,7 +70,10 @@ fn identical_enums_are_generated_once_and_every_name_stays() {
 fn without_features_nothing_is_gated() {
     let text = models(false);
     assert!(!text.contains("#[cfg"), "{text}");
-    assert!(text.contains("serde::Serialize, serde::Deserialize"), "{text}");
+    for ty in ["GetAResponse", "PostBBody", "Lonely"] {
+        assert_eq!(impl_gates(&text, "impl serde::Serialize for", ty), Some(false), "{text}");
+        assert_eq!(impl_gates(&text, "impl<'de> serde::Deserialize<'de> for", ty), Some(false), "{text}");
+    }
 }
 
 #[test]
@@ -93,20 +96,15 @@ fn features_gate_each_type_by_the_areas_that_use_it() {
 #[test]
 fn features_derive_only_the_direction_a_type_travels_in() {
     let text = models(true);
-    let derives_of = |item: &str| {
-        let at = text.find(item).unwrap_or_else(|| panic!("{item} missing:\n{text}"));
-        let start = text[..at].rfind("#[derive(").unwrap_or_default();
-        text[start..at].to_owned()
-    };
-    let response = derives_of("pub struct GetAResponse ");
-    assert!(response.contains("serde::Deserialize)]"), "{response}");
-    assert!(
-        response.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]"),
-        "{response}"
-    );
-    let body = derives_of("pub struct PostBBody ");
-    assert!(body.contains("serde::Serialize)]"), "{body}");
-    assert!(body.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Deserialize))]"), "{body}");
+    let (ser, de) = ("impl serde::Serialize for", "impl<'de> serde::Deserialize<'de> for");
+    // A response: decoded always, encoded only with `full-serde`; a request body the other way.
+    assert_eq!(impl_gates(&text, de, "GetAResponse"), Some(false), "{text}");
+    assert_eq!(impl_gates(&text, ser, "GetAResponse"), Some(true), "{text}");
+    assert_eq!(impl_gates(&text, ser, "PostBBody"), Some(false), "{text}");
+    assert_eq!(impl_gates(&text, de, "PostBBody"), Some(true), "{text}");
+    // No operation reaches it: read (a webhook payload, say), not sent.
+    assert_eq!(impl_gates(&text, de, "Lonely"), Some(false), "{text}");
+    assert_eq!(impl_gates(&text, ser, "Lonely"), Some(true), "{text}");
     // Used both ways (through the alias): both impls, neither behind `full-serde`.
     for direction in ["impl serde::Serialize for", "impl<'de> serde::Deserialize<'de> for"] {
         let gated = format!("#[cfg(feature = \"full-serde\")]\n{direction} GetAResponseState ");
@@ -115,4 +113,11 @@ fn features_derive_only_the_direction_a_type_travels_in() {
     }
     let other = "#[cfg(feature = \"full-serde\")]\nimpl<'de> serde::Deserialize<'de> for PostBBodyOther ";
     assert!(text.contains(other), "sent only: decoding behind full-serde\n{text}");
+}
+
+/// Whether the impl `{head} {ty} ` is behind `full-serde` (`None`: there is no such impl).
+fn impl_gates(text: &str, head: &str, ty: &str) -> Option<bool> {
+    let at = text.find(&format!("{head} {ty} "))?;
+    let attrs = text[..at].lines().rev().take_while(|line| line.starts_with("#[")).collect::<Vec<_>>();
+    Some(attrs.iter().any(|line| line.contains("full-serde")))
 }

@@ -217,8 +217,9 @@ fn features_doc(name: &str, areas: &BTreeMap<String, Vec<String>>) -> String {
     }
     out.push_str(
         "//! Types implement only the serde direction they travel in: `Serialize` for request bodies\n\
-         //! and parameters, `Deserialize` for responses. The `full-serde` feature adds the other\n\
-         //! direction to every type (to write responses out again, e.g. as JSON Lines).\n",
+         //! and parameters, `Deserialize` for responses and for schemas no operation uses. The\n\
+         //! `full-serde` feature adds the other direction to every type (to write responses out\n\
+         //! again, e.g. as JSON Lines).\n",
     );
     out
 }

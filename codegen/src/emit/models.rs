@@ -113,7 +113,9 @@ fn uses_runtime(api: &Api) -> bool {
     api.types.values().any(|def| match def {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
         TypeDef::Struct(d) => {
-            d.fields.iter().any(|f| time(&f.ty) || f.double_option())
+            // Written-out serde (`written_serde`) names the runtime.
+            (d.additional.is_none() && d.choices.is_empty() && !d.fields.is_empty())
+                || d.fields.iter().any(|f| time(&f.ty) || f.double_option())
                 || d.choices.iter().flat_map(|c| &c.variants).any(|f| time(&f.ty))
                 || d.additional.as_ref().is_some_and(time)
         }
@@ -128,35 +130,42 @@ fn uses_runtime(api: &Api) -> bool {
 }
 
 fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
+    // Flattened members (additional properties, exactly-one-of groups) and empty objects
+    // keep serde's derive; every other struct gets its serde written out (`written_serde`),
+    // which type-checks several times faster than the derive's expansion.
+    let derive = def.additional.is_some() || !def.choices.is_empty() || def.fields.is_empty();
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let fields = def.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let doc = doc_or(f.doc.as_deref(), "Not described by the API document.");
         let inner = ty(&f.ty);
-        let rename = (f.name != f.wire).then(|| {
+        let rename = (derive && f.name != f.wire).then(|| {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
         // readOnly values come from the server only: never send them back.
-        let skip = f.read_only.then(|| quote!(#[serde(skip_serializing)]));
+        let skip = (derive && f.read_only).then(|| quote!(#[serde(skip_serializing)]));
         if f.double_option() {
             // Absent and `null` mean different things here: `runtime::Nullable` keeps them apart.
+            let attr = derive
+                .then(|| quote!(#[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]));
             quote! {
                 #doc
                 ///
                 /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
                 #rename
                 #skip
-                #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
+                #attr
                 pub #fname: runtime::Nullable<#inner>,
             }
         } else if f.optional() {
+            let attr = derive.then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
             quote! {
                 #doc
                 #rename
                 #skip
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #attr
                 pub #fname: Option<#inner>,
             }
         } else {
@@ -179,7 +188,12 @@ fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
         quote! { #doc #[serde(flatten)] pub #fname: #tname, }
     });
     let choice_enums = def.choices.iter().map(|c| emit_choice(&def.name, c, serde));
-    let (derives, optional) = serde_derives(serde);
+    let (derives, optional, written) = if derive {
+        let (derives, optional) = serde_derives(serde);
+        (derives, optional, TokenStream::new())
+    } else {
+        (Vec::new(), TokenStream::new(), written_serde(def, serde))
+    };
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default #(#derives),*)]
@@ -190,7 +204,122 @@ fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
             #additional
         }
 
+        #written
         #(#choice_enums)*
+    }
+}
+
+/// `Serialize`, `Deserialize` and `runtime::Object` of a struct without flattened members,
+/// written out: a map entry per field, a match arm per key (see the runtime's `object`).
+/// They encode and decode what serde's derive would with the attributes it used to get.
+fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
+    let name = &def.name;
+    // Locals are named after the fields; the map and key variables must not collide.
+    let free = |base: &str| {
+        let mut candidate = base.to_owned();
+        while def.fields.iter().any(|f| f.name == candidate) {
+            candidate.push('_');
+        }
+        ident(&candidate)
+    };
+    let (map, key) = (free("map"), free("key"));
+    let locals: Vec<_> = def.fields.iter().map(|f| ident(&f.name)).collect();
+    let wires: Vec<&str> = def.fields.iter().map(|f| f.wire.as_str()).collect();
+    let inits = def.fields.iter().zip(&locals).map(|(f, local)| {
+        if f.double_option() {
+            quote!(let mut #local = runtime::Nullable::Absent;)
+        } else {
+            quote!(let mut #local = None;)
+        }
+    });
+    let arms = def.fields.iter().zip(&locals).map(|(f, local)| {
+        let wire = &f.wire;
+        let put = if f.optional() { quote!(runtime::put) } else { quote!(runtime::put_some) };
+        quote!(Some(#wire) => #put(&mut #map, &mut #local),)
+    });
+    // One match over the required fields' slots builds the struct or names the missing one.
+    let required: Vec<_> = def.fields.iter().zip(&locals).filter(|(f, _)| !f.optional()).collect();
+    let build = quote!(Ok(Self { #(#locals),* }));
+    let finish = match required.as_slice() {
+        [] => build,
+        [(f, local)] => {
+            let wire = &f.wire;
+            quote! {
+                match #local {
+                    Some(#local) => #build,
+                    None => Err(serde::de::Error::missing_field(#wire)),
+                }
+            }
+        }
+        many => {
+            let names: Vec<_> = many.iter().map(|(_, local)| *local).collect();
+            let wires = many.iter().map(|(f, _)| f.wire.as_str());
+            quote! {
+                match (#(#names),*) {
+                    (#(Some(#names)),*) => #build,
+                    (#(#names),*) => Err(runtime::missing_field(&[#((#wires, #names.is_none())),*])),
+                }
+            }
+        }
+    };
+    let sent: Vec<_> = def.fields.iter().zip(&locals).filter(|(f, _)| !f.read_only).collect();
+    // Only read-only fields: nothing is sent, and the map is never written to.
+    let mutable = (!sent.is_empty()).then(|| quote!(mut));
+    let entries = sent.iter().map(|(f, local)| {
+        let wire = &f.wire;
+        if f.double_option() {
+            quote! {
+                if !self.#local.is_absent() {
+                    #map.serialize_entry(#wire, &self.#local)?;
+                }
+            }
+        } else if f.optional() {
+            quote! {
+                if let Some(value) = &self.#local {
+                    #map.serialize_entry(#wire, value)?;
+                }
+            }
+        } else {
+            quote!(#map.serialize_entry(#wire, &self.#local)?;)
+        }
+    });
+    let expecting = format!("struct {name}");
+    let name = ident(name);
+    let (ser, de) = (serde_impl_cfg(serde.serialize), serde_impl_cfg(serde.deserialize));
+    quote! {
+        #ser
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let #mutable #map = serializer.serialize_map(None)?;
+                #(#entries)*
+                #map.end()
+            }
+        }
+
+        #de
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                runtime::deserialize_object(deserializer)
+            }
+        }
+
+        #de
+        impl runtime::Object for #name {
+            const EXPECTING: &'static str = #expecting;
+            const FIELDS: &'static [&'static str] = &[#(#wires),*];
+
+            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut #map: A) -> Result<Self, A::Error> {
+                #(#inits)*
+                while let Some(#key) = #map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+                    match #key {
+                        #(#arms)*
+                        _ => runtime::skip_value(&mut #map),
+                    }?;
+                }
+                #finish
+            }
+        }
     }
 }
 

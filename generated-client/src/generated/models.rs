@@ -4,37 +4,164 @@
 
 use crate::runtime;
 /// A Conversocial account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// The channels connected to the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<ChannelRef>>,
     /// When the account was created (UTC, no zone designator).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<runtime::Timestamp>,
     /// Free-text description of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Id of an account. Unique among accounts only. Example: `"14054"`.
     pub id: AccountId,
     /// Name of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Commercial package of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
     /// URL listing the reports of this account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reports: Option<String>,
     /// Absolute URL of this account.
     pub url: String,
 }
 
+impl serde::Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.channels {
+            map.serialize_entry("channels", value)?;
+        }
+        if let Some(value) = &self.created_date {
+            map.serialize_entry("created_date", value)?;
+        }
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.package {
+            map.serialize_entry("package", value)?;
+        }
+        if let Some(value) = &self.reports {
+            map.serialize_entry("reports", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Account {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Account {
+    const EXPECTING: &'static str = "struct Account";
+    const FIELDS: &'static [&'static str] = &[
+        "channels",
+        "created_date",
+        "description",
+        "id",
+        "name",
+        "package",
+        "reports",
+        "url",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut channels = None;
+        let mut created_date = None;
+        let mut description = None;
+        let mut id = None;
+        let mut name = None;
+        let mut package = None;
+        let mut reports = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("channels") => runtime::put(&mut map, &mut channels),
+                Some("created_date") => runtime::put(&mut map, &mut created_date),
+                Some("description") => runtime::put(&mut map, &mut description),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("package") => runtime::put(&mut map, &mut package),
+                Some("reports") => runtime::put(&mut map, &mut reports),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    channels,
+                    created_date,
+                    description,
+                    id,
+                    name,
+                    package,
+                    reports,
+                    url,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountEnvelope {
     /// A Conversocial account.
     pub account: Account,
+}
+
+impl serde::Serialize for AccountEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("account", &self.account)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for AccountEnvelope {
+    const EXPECTING: &'static str = "struct AccountEnvelope";
+    const FIELDS: &'static [&'static str] = &["account"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut account = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("account") => runtime::put_some(&mut map, &mut account),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match account {
+            Some(account) => Ok(Self { account }),
+            None => Err(serde::de::Error::missing_field("account")),
+        }
+    }
 }
 
 /// A property of Account, for the fields parameter.
@@ -213,25 +340,116 @@ impl runtime::QueryValue for AccountId {
 }
 
 /// A page of accounts.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountList {
     /// The accounts on this page.
     pub accounts: Vec<Account>,
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
 }
 
+impl serde::Serialize for AccountList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("accounts", &self.accounts)?;
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for AccountList {
+    const EXPECTING: &'static str = "struct AccountList";
+    const FIELDS: &'static [&'static str] = &["accounts", "paging"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut accounts = None;
+        let mut paging = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("accounts") => runtime::put_some(&mut map, &mut accounts),
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match accounts {
+            Some(accounts) => Ok(Self { accounts, paging }),
+            None => Err(serde::de::Error::missing_field("accounts")),
+        }
+    }
+}
+
 /// Reference to an account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountRef {
     /// Id of an account. Unique among accounts only. Example: `"14054"`.
     pub id: AccountId,
     /// Name of the account, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the account.
     pub url: String,
+}
+
+impl serde::Serialize for AccountRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for AccountRef {
+    const EXPECTING: &'static str = "struct AccountRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A field accounts can be sorted by (inferred).
@@ -320,28 +538,101 @@ impl runtime::QueryValue for AccountSortField {
 
 /// An action taken on a conversation, side-loaded with include=actions. Its
 /// shape is not documented: every property except id is a guess (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     /// When the action was taken (UTC, no zone designator) (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<runtime::Timestamp>,
     /// Any further data of the action; the structure is not documented (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
     /// Id of an action (inferred). Actions are not documented. Example: `"99120"`.
     pub id: ActionId,
     /// Kind of action (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Absolute URL of this action (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub user: runtime::Nullable<UserRef>,
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.created_date {
+            map.serialize_entry("created_date", value)?;
+        }
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if !self.user.is_absent() {
+            map.serialize_entry("user", &self.user)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Action {
+    const EXPECTING: &'static str = "struct Action";
+    const FIELDS: &'static [&'static str] = &[
+        "created_date",
+        "details",
+        "id",
+        "type",
+        "url",
+        "user",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut created_date = None;
+        let mut details = None;
+        let mut id = None;
+        let mut r#type = None;
+        let mut url = None;
+        let mut user = runtime::Nullable::Absent;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("created_date") => runtime::put(&mut map, &mut created_date),
+                Some("details") => runtime::put(&mut map, &mut details),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("type") => runtime::put(&mut map, &mut r#type),
+                Some("url") => runtime::put(&mut map, &mut url),
+                Some("user") => runtime::put(&mut map, &mut user),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match id {
+            Some(id) => {
+                Ok(Self {
+                    created_date,
+                    details,
+                    id,
+                    r#type,
+                    url,
+                    user,
+                })
+            }
+            None => Err(serde::de::Error::missing_field("id")),
+        }
+    }
 }
 
 /// Id of an action (inferred). Actions are not documented.
@@ -406,58 +697,203 @@ impl runtime::QueryValue for ActionId {
 }
 
 /// A social media user (customer). Property names are known; their types are guessed (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Author {
     /// Profile description; null when not given (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub description: runtime::Nullable<String>,
     /// Id of a social media author. Unique among authors only. Example: `"87413302"`.
     pub id: AuthorId,
     /// Location given in the profile; null when not given (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub location: runtime::Nullable<String>,
     /// Social media platform of the author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Id of the author on the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// URL of the profile on the platform; null when unknown (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub profile_link: runtime::Nullable<String>,
     /// URL of the profile picture; null when there is none (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub profile_picture: runtime::Nullable<String>,
     /// Real name given in the profile; null when not given (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub real_name: runtime::Nullable<String>,
     /// Handle of the author on the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_name: Option<String>,
     /// Absolute URL of this author.
     pub url: String,
     /// Website given in the profile, as entered; null when not given (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub website: runtime::Nullable<String>,
 }
 
+impl serde::Serialize for Author {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if !self.description.is_absent() {
+            map.serialize_entry("description", &self.description)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if !self.location.is_absent() {
+            map.serialize_entry("location", &self.location)?;
+        }
+        if let Some(value) = &self.platform {
+            map.serialize_entry("platform", value)?;
+        }
+        if let Some(value) = &self.platform_id {
+            map.serialize_entry("platform_id", value)?;
+        }
+        if !self.profile_link.is_absent() {
+            map.serialize_entry("profile_link", &self.profile_link)?;
+        }
+        if !self.profile_picture.is_absent() {
+            map.serialize_entry("profile_picture", &self.profile_picture)?;
+        }
+        if !self.real_name.is_absent() {
+            map.serialize_entry("real_name", &self.real_name)?;
+        }
+        if let Some(value) = &self.screen_name {
+            map.serialize_entry("screen_name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        if !self.website.is_absent() {
+            map.serialize_entry("website", &self.website)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Author {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Author {
+    const EXPECTING: &'static str = "struct Author";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "location",
+        "platform",
+        "platform_id",
+        "profile_link",
+        "profile_picture",
+        "real_name",
+        "screen_name",
+        "url",
+        "website",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut description = runtime::Nullable::Absent;
+        let mut id = None;
+        let mut location = runtime::Nullable::Absent;
+        let mut platform = None;
+        let mut platform_id = None;
+        let mut profile_link = runtime::Nullable::Absent;
+        let mut profile_picture = runtime::Nullable::Absent;
+        let mut real_name = runtime::Nullable::Absent;
+        let mut screen_name = None;
+        let mut url = None;
+        let mut website = runtime::Nullable::Absent;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("description") => runtime::put(&mut map, &mut description),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("location") => runtime::put(&mut map, &mut location),
+                Some("platform") => runtime::put(&mut map, &mut platform),
+                Some("platform_id") => runtime::put(&mut map, &mut platform_id),
+                Some("profile_link") => runtime::put(&mut map, &mut profile_link),
+                Some("profile_picture") => runtime::put(&mut map, &mut profile_picture),
+                Some("real_name") => runtime::put(&mut map, &mut real_name),
+                Some("screen_name") => runtime::put(&mut map, &mut screen_name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some("website") => runtime::put(&mut map, &mut website),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    description,
+                    id,
+                    location,
+                    platform,
+                    platform_id,
+                    profile_link,
+                    profile_picture,
+                    real_name,
+                    screen_name,
+                    url,
+                    website,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single author.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthorEnvelope {
     /// A social media user (customer). Property names are known; their types are guessed (inferred).
     pub author: Author,
+}
+
+impl serde::Serialize for AuthorEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("author", &self.author)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthorEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for AuthorEnvelope {
+    const EXPECTING: &'static str = "struct AuthorEnvelope";
+    const FIELDS: &'static [&'static str] = &["author"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut author = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("author") => runtime::put_some(&mut map, &mut author),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match author {
+            Some(author) => Ok(Self { author }),
+            None => Err(serde::de::Error::missing_field("author")),
+        }
+    }
 }
 
 /// A property of Author, for the fields parameter.
@@ -651,64 +1087,259 @@ impl runtime::QueryValue for AuthorId {
 }
 
 /// Reference to a social media author.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthorRef {
     /// Id of a social media author. Unique among authors only. Example: `"87413302"`.
     pub id: AuthorId,
     /// Name of the author, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the author.
     pub url: String,
 }
 
+impl serde::Serialize for AuthorRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthorRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for AuthorRef {
+    const EXPECTING: &'static str = "struct AuthorRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A social media page or handle connected to the account. Property
 /// names come from a client library; their types are guessed, and
 /// account being a reference object is a guess too (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
     /// Reference to an account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// When the channel was added (UTC, no zone designator).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<runtime::Timestamp>,
     /// Number of followers or fans (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fans: Option<i64>,
     /// URL of the Facebook page; null for other platforms (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub fb_page_url: runtime::Nullable<String>,
     /// Id of a channel. Unique among channels only. Example: `"64079"`.
     pub id: ChannelId,
     /// Whether the channel is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Name of the channel. Not returned by default; request it with fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// URL listing the reports of this channel (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reports: Option<String>,
     /// URL of a small picture of the channel (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub small_image: Option<String>,
     /// Kind of channel, presumably the platform such as twitter or facebook (inferred). The values are not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Absolute URL of this channel.
     pub url: String,
 }
 
+impl serde::Serialize for Channel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+        if let Some(value) = &self.created {
+            map.serialize_entry("created", value)?;
+        }
+        if let Some(value) = &self.fans {
+            map.serialize_entry("fans", value)?;
+        }
+        if !self.fb_page_url.is_absent() {
+            map.serialize_entry("fb_page_url", &self.fb_page_url)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.is_active {
+            map.serialize_entry("is_active", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.reports {
+            map.serialize_entry("reports", value)?;
+        }
+        if let Some(value) = &self.small_image {
+            map.serialize_entry("small_image", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Channel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Channel {
+    const EXPECTING: &'static str = "struct Channel";
+    const FIELDS: &'static [&'static str] = &[
+        "account",
+        "created",
+        "fans",
+        "fb_page_url",
+        "id",
+        "is_active",
+        "name",
+        "reports",
+        "small_image",
+        "type",
+        "url",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut account = None;
+        let mut created = None;
+        let mut fans = None;
+        let mut fb_page_url = runtime::Nullable::Absent;
+        let mut id = None;
+        let mut is_active = None;
+        let mut name = None;
+        let mut reports = None;
+        let mut small_image = None;
+        let mut r#type = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("account") => runtime::put(&mut map, &mut account),
+                Some("created") => runtime::put(&mut map, &mut created),
+                Some("fans") => runtime::put(&mut map, &mut fans),
+                Some("fb_page_url") => runtime::put(&mut map, &mut fb_page_url),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("is_active") => runtime::put(&mut map, &mut is_active),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("reports") => runtime::put(&mut map, &mut reports),
+                Some("small_image") => runtime::put(&mut map, &mut small_image),
+                Some("type") => runtime::put(&mut map, &mut r#type),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    account,
+                    created,
+                    fans,
+                    fb_page_url,
+                    id,
+                    is_active,
+                    name,
+                    reports,
+                    small_image,
+                    r#type,
+                    url,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChannelEnvelope {
     /// A social media page or handle connected to the account. Property
     /// names come from a client library; their types are guessed, and
     /// account being a reference object is a guess too (inferred).
     pub channel: Channel,
+}
+
+impl serde::Serialize for ChannelEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("channel", &self.channel)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ChannelEnvelope {
+    const EXPECTING: &'static str = "struct ChannelEnvelope";
+    const FIELDS: &'static [&'static str] = &["channel"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut channel = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("channel") => runtime::put_some(&mut map, &mut channel),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match channel {
+            Some(channel) => Ok(Self { channel }),
+            None => Err(serde::de::Error::missing_field("channel")),
+        }
+    }
 }
 
 /// A property of Channel, for the fields parameter.
@@ -902,25 +1533,116 @@ impl runtime::QueryValue for ChannelId {
 }
 
 /// A page of channels.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChannelList {
     /// The channels on this page.
     pub channels: Vec<Channel>,
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
 }
 
+impl serde::Serialize for ChannelList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("channels", &self.channels)?;
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ChannelList {
+    const EXPECTING: &'static str = "struct ChannelList";
+    const FIELDS: &'static [&'static str] = &["channels", "paging"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut channels = None;
+        let mut paging = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("channels") => runtime::put_some(&mut map, &mut channels),
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match channels {
+            Some(channels) => Ok(Self { channels, paging }),
+            None => Err(serde::de::Error::missing_field("channels")),
+        }
+    }
+}
+
 /// Reference to a channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChannelRef {
     /// Id of a channel. Unique among channels only. Example: `"64079"`.
     pub id: ChannelId,
     /// Name of the channel, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the channel.
     pub url: String,
+}
+
+impl serde::Serialize for ChannelRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ChannelRef {
+    const EXPECTING: &'static str = "struct ChannelRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A field channels can be sorted by (inferred).
@@ -1005,73 +1727,218 @@ impl runtime::QueryValue for ChannelSortField {
 /// A content item: one message of a conversation. Only returned
 /// side-loaded (include=content); there is no documented endpoint of its
 /// own. Property names are known; their types are guessed (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     /// Attachments of the message; their structure is not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
     /// Reference to a social media author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorRef>,
     /// Channels the message belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<ChannelRef>>,
     /// When the message was posted (UTC, no zone designator).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<runtime::Timestamp>,
     /// Id of a content item (a message). Unique among content items only; its form is not documented. Example: `"5399e4ff0e4b3d76a56e5534"`.
     pub id: ContentId,
     /// Whether the message was posted by the account's own channel (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_by_source: Option<bool>,
     /// Whether the message is marked as priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_priority: Option<bool>,
     /// Whether the message is private (a direct message).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Link to the message on its platform; null when there is none (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub link: runtime::Nullable<String>,
     /// Reference to a content item. Nullable: null means no such item (for
     /// example a message that replies to nothing). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub parent: runtime::Nullable<ContentRef>,
     /// Social media platform of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Id of the message on its platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// Sentiment given to a content item. Nullable: null when no sentiment is
     /// set (inferred). created_by is assumed to be a user reference, null
     /// for automatic sentiment (inferred). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub sentiment: runtime::Nullable<Sentiment>,
     /// Tags applied to the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagRef>>,
     /// The message text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Kind of message; the values are not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Absolute URL of this content item (inferred). Whether side-loaded items carry it is not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub user: runtime::Nullable<UserRef>,
+}
+
+impl serde::Serialize for Content {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.attachments {
+            map.serialize_entry("attachments", value)?;
+        }
+        if let Some(value) = &self.author {
+            map.serialize_entry("author", value)?;
+        }
+        if let Some(value) = &self.channels {
+            map.serialize_entry("channels", value)?;
+        }
+        if let Some(value) = &self.created_date {
+            map.serialize_entry("created_date", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.is_by_source {
+            map.serialize_entry("is_by_source", value)?;
+        }
+        if let Some(value) = &self.is_priority {
+            map.serialize_entry("is_priority", value)?;
+        }
+        if let Some(value) = &self.is_private {
+            map.serialize_entry("is_private", value)?;
+        }
+        if !self.link.is_absent() {
+            map.serialize_entry("link", &self.link)?;
+        }
+        if !self.parent.is_absent() {
+            map.serialize_entry("parent", &self.parent)?;
+        }
+        if let Some(value) = &self.platform {
+            map.serialize_entry("platform", value)?;
+        }
+        if let Some(value) = &self.platform_id {
+            map.serialize_entry("platform_id", value)?;
+        }
+        if !self.sentiment.is_absent() {
+            map.serialize_entry("sentiment", &self.sentiment)?;
+        }
+        if let Some(value) = &self.tags {
+            map.serialize_entry("tags", value)?;
+        }
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if !self.user.is_absent() {
+            map.serialize_entry("user", &self.user)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Content {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Content {
+    const EXPECTING: &'static str = "struct Content";
+    const FIELDS: &'static [&'static str] = &[
+        "attachments",
+        "author",
+        "channels",
+        "created_date",
+        "id",
+        "is_by_source",
+        "is_priority",
+        "is_private",
+        "link",
+        "parent",
+        "platform",
+        "platform_id",
+        "sentiment",
+        "tags",
+        "text",
+        "type",
+        "url",
+        "user",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut attachments = None;
+        let mut author = None;
+        let mut channels = None;
+        let mut created_date = None;
+        let mut id = None;
+        let mut is_by_source = None;
+        let mut is_priority = None;
+        let mut is_private = None;
+        let mut link = runtime::Nullable::Absent;
+        let mut parent = runtime::Nullable::Absent;
+        let mut platform = None;
+        let mut platform_id = None;
+        let mut sentiment = runtime::Nullable::Absent;
+        let mut tags = None;
+        let mut text = None;
+        let mut r#type = None;
+        let mut url = None;
+        let mut user = runtime::Nullable::Absent;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("attachments") => runtime::put(&mut map, &mut attachments),
+                Some("author") => runtime::put(&mut map, &mut author),
+                Some("channels") => runtime::put(&mut map, &mut channels),
+                Some("created_date") => runtime::put(&mut map, &mut created_date),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("is_by_source") => runtime::put(&mut map, &mut is_by_source),
+                Some("is_priority") => runtime::put(&mut map, &mut is_priority),
+                Some("is_private") => runtime::put(&mut map, &mut is_private),
+                Some("link") => runtime::put(&mut map, &mut link),
+                Some("parent") => runtime::put(&mut map, &mut parent),
+                Some("platform") => runtime::put(&mut map, &mut platform),
+                Some("platform_id") => runtime::put(&mut map, &mut platform_id),
+                Some("sentiment") => runtime::put(&mut map, &mut sentiment),
+                Some("tags") => runtime::put(&mut map, &mut tags),
+                Some("text") => runtime::put(&mut map, &mut text),
+                Some("type") => runtime::put(&mut map, &mut r#type),
+                Some("url") => runtime::put(&mut map, &mut url),
+                Some("user") => runtime::put(&mut map, &mut user),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match id {
+            Some(id) => {
+                Ok(Self {
+                    attachments,
+                    author,
+                    channels,
+                    created_date,
+                    id,
+                    is_by_source,
+                    is_priority,
+                    is_private,
+                    link,
+                    parent,
+                    platform,
+                    platform_id,
+                    sentiment,
+                    tags,
+                    text,
+                    r#type,
+                    url,
+                    user,
+                })
+            }
+            None => Err(serde::de::Error::missing_field("id")),
+        }
+    }
 }
 
 /// Id of a content item (a message). Unique among content items only; its form is not documented.
@@ -1137,78 +2004,303 @@ impl runtime::QueryValue for ContentId {
 
 /// Reference to a content item. Nullable: null means no such item (for
 /// example a message that replies to nothing).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentRef {
     /// Id of a content item (a message). Unique among content items only; its form is not documented. Example: `"5399e4ff0e4b3d76a56e5534"`.
     pub id: ContentId,
     /// Name of the content item, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the content item (inferred). Content has no documented endpoint.
     pub url: String,
 }
 
+impl serde::Serialize for ContentRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContentRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ContentRef {
+    const EXPECTING: &'static str = "struct ContentRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A conversation with a customer, made of content items (messages).
 /// Property names are known; their types are guessed (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub assigned_to: runtime::Nullable<UserRef>,
     /// Reference to a social media author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorRef>,
     /// Channels the conversation took place on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<ChannelRef>>,
     /// Whether the conversation contains private (direct) messages (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains_private: Option<bool>,
     /// Ids of the content items of the conversation; with include=content they match the side-loaded content array.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ids: Option<Vec<ContentId>>,
     /// Handling-time measurements; the structure is not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling_times: Option<serde_json::Map<String, serde_json::Value>>,
     /// Id of a conversation, a 24-digit hexadecimal string. Unique among conversations only. Example: `"5399e4ff0e4b3d76a56e5533"`.
     pub id: ConversationId,
     /// Whether the conversation is in the priority queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_priority: Option<bool>,
     /// The time conversations are sorted and paged by
     /// (UTC, no zone designator). Documented as a sort and filter field;
     /// returned as a property (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldest_sort_date: Option<runtime::Timestamp>,
     /// State of a conversation. Known values are listed; the full list is not
     /// documented, so other values may appear. Example: `"unread"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ConversationStatus>,
     /// Tags applied to the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagRef>>,
     /// Absolute URL of this conversation.
     pub url: String,
 }
 
+impl serde::Serialize for Conversation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if !self.assigned_to.is_absent() {
+            map.serialize_entry("assigned_to", &self.assigned_to)?;
+        }
+        if let Some(value) = &self.author {
+            map.serialize_entry("author", value)?;
+        }
+        if let Some(value) = &self.channels {
+            map.serialize_entry("channels", value)?;
+        }
+        if let Some(value) = &self.contains_private {
+            map.serialize_entry("contains_private", value)?;
+        }
+        if let Some(value) = &self.content_ids {
+            map.serialize_entry("content_ids", value)?;
+        }
+        if let Some(value) = &self.handling_times {
+            map.serialize_entry("handling_times", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.is_priority {
+            map.serialize_entry("is_priority", value)?;
+        }
+        if let Some(value) = &self.oldest_sort_date {
+            map.serialize_entry("oldest_sort_date", value)?;
+        }
+        if let Some(value) = &self.status {
+            map.serialize_entry("status", value)?;
+        }
+        if let Some(value) = &self.tags {
+            map.serialize_entry("tags", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Conversation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Conversation {
+    const EXPECTING: &'static str = "struct Conversation";
+    const FIELDS: &'static [&'static str] = &[
+        "assigned_to",
+        "author",
+        "channels",
+        "contains_private",
+        "content_ids",
+        "handling_times",
+        "id",
+        "is_priority",
+        "oldest_sort_date",
+        "status",
+        "tags",
+        "url",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut assigned_to = runtime::Nullable::Absent;
+        let mut author = None;
+        let mut channels = None;
+        let mut contains_private = None;
+        let mut content_ids = None;
+        let mut handling_times = None;
+        let mut id = None;
+        let mut is_priority = None;
+        let mut oldest_sort_date = None;
+        let mut status = None;
+        let mut tags = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("assigned_to") => runtime::put(&mut map, &mut assigned_to),
+                Some("author") => runtime::put(&mut map, &mut author),
+                Some("channels") => runtime::put(&mut map, &mut channels),
+                Some("contains_private") => runtime::put(&mut map, &mut contains_private),
+                Some("content_ids") => runtime::put(&mut map, &mut content_ids),
+                Some("handling_times") => runtime::put(&mut map, &mut handling_times),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("is_priority") => runtime::put(&mut map, &mut is_priority),
+                Some("oldest_sort_date") => runtime::put(&mut map, &mut oldest_sort_date),
+                Some("status") => runtime::put(&mut map, &mut status),
+                Some("tags") => runtime::put(&mut map, &mut tags),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    assigned_to,
+                    author,
+                    channels,
+                    contains_private,
+                    content_ids,
+                    handling_times,
+                    id,
+                    is_priority,
+                    oldest_sort_date,
+                    status,
+                    tags,
+                    url,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single conversation, with side-loaded objects when include was given.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConversationEnvelope {
     /// Actions of the conversation (include=actions). The key name actions is assumed (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
     /// Content items of the conversation (include=content).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<Content>>,
     /// A conversation with a customer, made of content items (messages).
     /// Property names are known; their types are guessed (inferred).
     pub conversation: Conversation,
     /// Notes of the conversation (include=notes). The key name notes is assumed (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
+}
+
+impl serde::Serialize for ConversationEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.actions {
+            map.serialize_entry("actions", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.serialize_entry("conversation", &self.conversation)?;
+        if let Some(value) = &self.notes {
+            map.serialize_entry("notes", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ConversationEnvelope {
+    const EXPECTING: &'static str = "struct ConversationEnvelope";
+    const FIELDS: &'static [&'static str] = &[
+        "actions",
+        "content",
+        "conversation",
+        "notes",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut actions = None;
+        let mut content = None;
+        let mut conversation = None;
+        let mut notes = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("actions") => runtime::put(&mut map, &mut actions),
+                Some("content") => runtime::put(&mut map, &mut content),
+                Some("conversation") => runtime::put_some(&mut map, &mut conversation),
+                Some("notes") => runtime::put(&mut map, &mut notes),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match conversation {
+            Some(conversation) => {
+                Ok(Self {
+                    actions,
+                    content,
+                    conversation,
+                    notes,
+                })
+            }
+            None => Err(serde::de::Error::missing_field("conversation")),
+        }
+    }
 }
 
 /// A property of Conversation, for the fields parameter.
@@ -1496,22 +2588,89 @@ impl runtime::QueryValue for ConversationInclude {
 }
 
 /// A page of conversations, with side-loaded objects when include was given.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConversationList {
     /// Actions of the returned conversations (include=actions). The key name actions is assumed (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
     /// Content items of the returned conversations (include=content).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<Content>>,
     /// The conversations on this page.
     pub conversations: Vec<Conversation>,
     /// Notes of the returned conversations (include=notes). The key name notes is assumed (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
+}
+
+impl serde::Serialize for ConversationList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.actions {
+            map.serialize_entry("actions", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.serialize_entry("conversations", &self.conversations)?;
+        if let Some(value) = &self.notes {
+            map.serialize_entry("notes", value)?;
+        }
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ConversationList {
+    const EXPECTING: &'static str = "struct ConversationList";
+    const FIELDS: &'static [&'static str] = &[
+        "actions",
+        "content",
+        "conversations",
+        "notes",
+        "paging",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut actions = None;
+        let mut content = None;
+        let mut conversations = None;
+        let mut notes = None;
+        let mut paging = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("actions") => runtime::put(&mut map, &mut actions),
+                Some("content") => runtime::put(&mut map, &mut content),
+                Some("conversations") => runtime::put_some(&mut map, &mut conversations),
+                Some("notes") => runtime::put(&mut map, &mut notes),
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match conversations {
+            Some(conversations) => {
+                Ok(Self {
+                    actions,
+                    content,
+                    conversations,
+                    notes,
+                    paging,
+                })
+            }
+            None => Err(serde::de::Error::missing_field("conversations")),
+        }
+    }
 }
 
 /// A field conversations can be sorted by. Only oldest_sort_date is documented.
@@ -1682,56 +2841,221 @@ impl runtime::QueryValue for ConversationStatus {
 /// success, permsError and error come from a client library that treats
 /// {"success": false, "permsError": true} as a permission failure, possibly
 /// sent with status 200 (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorModel {
     /// Error message in the permission-failure form (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Machine-readable error code, when given; string type (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The HTTP status code and reason.
     pub http_status: String,
     /// Human-readable message; for a missing object "No such &lt;resource&gt;".
     pub message: String,
     /// Name of the offending parameter, when given; string type (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
     /// True when the failure is a missing permission (inferred).
-    #[serde(rename = "permsError")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perms_error: Option<bool>,
     /// Always "error" for errors.
     pub status: String,
     /// False on failure (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+}
+
+impl serde::Serialize for ErrorModel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.error {
+            map.serialize_entry("error", value)?;
+        }
+        if let Some(value) = &self.error_code {
+            map.serialize_entry("error_code", value)?;
+        }
+        map.serialize_entry("http_status", &self.http_status)?;
+        map.serialize_entry("message", &self.message)?;
+        if let Some(value) = &self.param {
+            map.serialize_entry("param", value)?;
+        }
+        if let Some(value) = &self.perms_error {
+            map.serialize_entry("permsError", value)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.success {
+            map.serialize_entry("success", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ErrorModel {
+    const EXPECTING: &'static str = "struct ErrorModel";
+    const FIELDS: &'static [&'static str] = &[
+        "error",
+        "error_code",
+        "http_status",
+        "message",
+        "param",
+        "permsError",
+        "status",
+        "success",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut error = None;
+        let mut error_code = None;
+        let mut http_status = None;
+        let mut message = None;
+        let mut param = None;
+        let mut perms_error = None;
+        let mut status = None;
+        let mut success = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("error") => runtime::put(&mut map, &mut error),
+                Some("error_code") => runtime::put(&mut map, &mut error_code),
+                Some("http_status") => runtime::put_some(&mut map, &mut http_status),
+                Some("message") => runtime::put_some(&mut map, &mut message),
+                Some("param") => runtime::put(&mut map, &mut param),
+                Some("permsError") => runtime::put(&mut map, &mut perms_error),
+                Some("status") => runtime::put_some(&mut map, &mut status),
+                Some("success") => runtime::put(&mut map, &mut success),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (http_status, message, status) {
+            (Some(http_status), Some(message), Some(status)) => {
+                Ok(Self {
+                    error,
+                    error_code,
+                    http_status,
+                    message,
+                    param,
+                    perms_error,
+                    status,
+                    success,
+                })
+            }
+            (http_status, message, status) => {
+                Err(
+                    runtime::missing_field(
+                        &[
+                            ("http_status", http_status.is_none()),
+                            ("message", message.is_none()),
+                            ("status", status.is_none()),
+                        ],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A note on a conversation, side-loaded with include=notes. Its shape is
 /// not documented: every property except id is a guess (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     /// When the note was written (UTC, no zone designator) (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<runtime::Timestamp>,
     /// Any further data of the note; the structure is not documented (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
     /// Id of a note (inferred). Notes are not documented. Example: `"7731"`.
     pub id: NoteId,
     /// The text of the note (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Absolute URL of this note (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub user: runtime::Nullable<UserRef>,
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.created_date {
+            map.serialize_entry("created_date", value)?;
+        }
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if !self.user.is_absent() {
+            map.serialize_entry("user", &self.user)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Note {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Note {
+    const EXPECTING: &'static str = "struct Note";
+    const FIELDS: &'static [&'static str] = &[
+        "created_date",
+        "details",
+        "id",
+        "text",
+        "url",
+        "user",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut created_date = None;
+        let mut details = None;
+        let mut id = None;
+        let mut text = None;
+        let mut url = None;
+        let mut user = runtime::Nullable::Absent;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("created_date") => runtime::put(&mut map, &mut created_date),
+                Some("details") => runtime::put(&mut map, &mut details),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("text") => runtime::put(&mut map, &mut text),
+                Some("url") => runtime::put(&mut map, &mut url),
+                Some("user") => runtime::put(&mut map, &mut user),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match id {
+            Some(id) => {
+                Ok(Self {
+                    created_date,
+                    details,
+                    id,
+                    text,
+                    url,
+                    user,
+                })
+            }
+            None => Err(serde::de::Error::missing_field("id")),
+        }
+    }
 }
 
 /// Id of a note (inferred). Notes are not documented.
@@ -1796,64 +3120,219 @@ impl runtime::QueryValue for NoteId {
 }
 
 /// Links to neighbouring pages. May be empty ({}).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Paging {
     /// Absolute URL of the next page, with all query parameters; null on the last page.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub next_page: runtime::Nullable<String>,
     /// Absolute URL of the previous page, or null. Never follow it: the
     /// documentation warns that following prev_page pages endlessly.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub prev_page: runtime::Nullable<String>,
+}
+
+impl serde::Serialize for Paging {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if !self.next_page.is_absent() {
+            map.serialize_entry("next_page", &self.next_page)?;
+        }
+        if !self.prev_page.is_absent() {
+            map.serialize_entry("prev_page", &self.prev_page)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Paging {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Paging {
+    const EXPECTING: &'static str = "struct Paging";
+    const FIELDS: &'static [&'static str] = &["next_page", "prev_page"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut next_page = runtime::Nullable::Absent;
+        let mut prev_page = runtime::Nullable::Absent;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("next_page") => runtime::put(&mut map, &mut next_page),
+                Some("prev_page") => runtime::put(&mut map, &mut prev_page),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        Ok(Self { next_page, prev_page })
+    }
 }
 
 /// A report export. Lifecycle properties are absent, not null, until
 /// their state is reached. Property names are known; their types are
 /// guessed (inferred).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// Reference to an account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// First day of the report's range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_from: Option<runtime::Date>,
     /// Last day of the report's range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_to: Option<runtime::Date>,
     /// Which date of a content item decides whether it falls into the report's
     /// range. Only created_date is documented; other values may exist. Example: `"created_date"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_type: Option<ReportDateType>,
     /// URL of the finished report, a zip file (inferred). Absent until the report is ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download: Option<String>,
     /// Which phase of the generation failed. Present only on failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub generated_by: runtime::Nullable<UserRef>,
     /// When generation finished (UTC, no zone designator). Absent until the report is ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_date: Option<runtime::Timestamp>,
     /// When generation started (UTC, no zone designator). Absent while the report is queued.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation_start_date: Option<runtime::Timestamp>,
     /// Id of a report. Unique among reports only. Example: `"3571"`.
     pub id: ReportId,
     /// Name of the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of this report.
     pub url: String,
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+        if let Some(value) = &self.date_from {
+            map.serialize_entry("date_from", value)?;
+        }
+        if let Some(value) = &self.date_to {
+            map.serialize_entry("date_to", value)?;
+        }
+        if let Some(value) = &self.date_type {
+            map.serialize_entry("date_type", value)?;
+        }
+        if let Some(value) = &self.download {
+            map.serialize_entry("download", value)?;
+        }
+        if let Some(value) = &self.failure {
+            map.serialize_entry("failure", value)?;
+        }
+        if !self.generated_by.is_absent() {
+            map.serialize_entry("generated_by", &self.generated_by)?;
+        }
+        if let Some(value) = &self.generated_date {
+            map.serialize_entry("generated_date", value)?;
+        }
+        if let Some(value) = &self.generation_start_date {
+            map.serialize_entry("generation_start_date", value)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Report {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Report {
+    const EXPECTING: &'static str = "struct Report";
+    const FIELDS: &'static [&'static str] = &[
+        "account",
+        "date_from",
+        "date_to",
+        "date_type",
+        "download",
+        "failure",
+        "generated_by",
+        "generated_date",
+        "generation_start_date",
+        "id",
+        "name",
+        "url",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut account = None;
+        let mut date_from = None;
+        let mut date_to = None;
+        let mut date_type = None;
+        let mut download = None;
+        let mut failure = None;
+        let mut generated_by = runtime::Nullable::Absent;
+        let mut generated_date = None;
+        let mut generation_start_date = None;
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("account") => runtime::put(&mut map, &mut account),
+                Some("date_from") => runtime::put(&mut map, &mut date_from),
+                Some("date_to") => runtime::put(&mut map, &mut date_to),
+                Some("date_type") => runtime::put(&mut map, &mut date_type),
+                Some("download") => runtime::put(&mut map, &mut download),
+                Some("failure") => runtime::put(&mut map, &mut failure),
+                Some("generated_by") => runtime::put(&mut map, &mut generated_by),
+                Some("generated_date") => runtime::put(&mut map, &mut generated_date),
+                Some("generation_start_date") => {
+                    runtime::put(&mut map, &mut generation_start_date)
+                }
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    account,
+                    date_from,
+                    date_to,
+                    date_type,
+                    download,
+                    failure,
+                    generated_by,
+                    generated_date,
+                    generation_start_date,
+                    id,
+                    name,
+                    url,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A report request. Give exactly one of account or channel. The
@@ -1966,12 +3445,49 @@ impl runtime::QueryValue for ReportDateType {
 }
 
 /// A single report.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportEnvelope {
     /// A report export. Lifecycle properties are absent, not null, until
     /// their state is reached. Property names are known; their types are
     /// guessed (inferred).
     pub report: Report,
+}
+
+impl serde::Serialize for ReportEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("report", &self.report)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ReportEnvelope {
+    const EXPECTING: &'static str = "struct ReportEnvelope";
+    const FIELDS: &'static [&'static str] = &["report"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut report = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("report") => runtime::put_some(&mut map, &mut report),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match report {
+            Some(report) => Ok(Self { report }),
+            None => Err(serde::de::Error::missing_field("report")),
+        }
+    }
 }
 
 /// A property of Report, for the fields parameter.
@@ -2170,13 +3686,54 @@ impl runtime::QueryValue for ReportId {
 }
 
 /// A page of reports.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportList {
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The reports on this page.
     pub reports: Vec<Report>,
+}
+
+impl serde::Serialize for ReportList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.serialize_entry("reports", &self.reports)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for ReportList {
+    const EXPECTING: &'static str = "struct ReportList";
+    const FIELDS: &'static [&'static str] = &["paging", "reports"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut paging = None;
+        let mut reports = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some("reports") => runtime::put_some(&mut map, &mut reports),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match reports {
+            Some(reports) => Ok(Self { paging, reports }),
+            None => Err(serde::de::Error::missing_field("reports")),
+        }
+    }
 }
 
 /// A field reports can be sorted by (inferred). Taken from the documentation's general sorting examples.
@@ -2271,39 +3828,169 @@ impl runtime::QueryValue for ReportSortField {
 /// Sentiment given to a content item. Nullable: null when no sentiment is
 /// set (inferred). created_by is assumed to be a user reference, null
 /// for automatic sentiment (inferred).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sentiment {
     /// Reference to a user (agent). Nullable: where a user reference appears,
     /// null means no user (for example an unassigned conversation). May be `null`.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub created_by: runtime::Nullable<UserRef>,
     /// The sentiment value, an integer score (inferred). The scale is not documented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
 }
 
+impl serde::Serialize for Sentiment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if !self.created_by.is_absent() {
+            map.serialize_entry("created_by", &self.created_by)?;
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sentiment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Sentiment {
+    const EXPECTING: &'static str = "struct Sentiment";
+    const FIELDS: &'static [&'static str] = &["created_by", "value"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut created_by = runtime::Nullable::Absent;
+        let mut value = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("created_by") => runtime::put(&mut map, &mut created_by),
+                Some("value") => runtime::put(&mut map, &mut value),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        Ok(Self { created_by, value })
+    }
+}
+
 /// A tag defined on the account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tag {
     /// Id of a tag. Unique among tags only. Example: `"2"`.
     pub id: TagId,
     /// Whether the tag is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Name of the tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of this tag.
     pub url: String,
 }
 
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.is_active {
+            map.serialize_entry("is_active", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for Tag {
+    const EXPECTING: &'static str = "struct Tag";
+    const FIELDS: &'static [&'static str] = &["id", "is_active", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut is_active = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("is_active") => runtime::put(&mut map, &mut is_active),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, is_active, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single tag.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TagEnvelope {
     /// A tag defined on the account.
     pub tag: Tag,
+}
+
+impl serde::Serialize for TagEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("tag", &self.tag)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TagEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for TagEnvelope {
+    const EXPECTING: &'static str = "struct TagEnvelope";
+    const FIELDS: &'static [&'static str] = &["tag"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut tag = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("tag") => runtime::put_some(&mut map, &mut tag),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match tag {
+            Some(tag) => Ok(Self { tag }),
+            None => Err(serde::de::Error::missing_field("tag")),
+        }
+    }
 }
 
 /// A property of Tag, for the fields parameter.
@@ -2462,25 +4149,116 @@ impl runtime::QueryValue for TagId {
 }
 
 /// A page of tags.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TagList {
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The tags on this page.
     pub tags: Vec<Tag>,
 }
 
+impl serde::Serialize for TagList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.serialize_entry("tags", &self.tags)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TagList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for TagList {
+    const EXPECTING: &'static str = "struct TagList";
+    const FIELDS: &'static [&'static str] = &["paging", "tags"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut paging = None;
+        let mut tags = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some("tags") => runtime::put_some(&mut map, &mut tags),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match tags {
+            Some(tags) => Ok(Self { paging, tags }),
+            None => Err(serde::de::Error::missing_field("tags")),
+        }
+    }
+}
+
 /// Reference to a tag.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TagRef {
     /// Id of a tag. Unique among tags only. Example: `"2"`.
     pub id: TagId,
     /// Name of the tag, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the tag.
     pub url: String,
+}
+
+impl serde::Serialize for TagRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TagRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for TagRef {
+    const EXPECTING: &'static str = "struct TagRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A field tags can be sorted by (inferred).
@@ -2489,52 +4267,197 @@ pub struct TagRef {
 pub type TagSortField = ChannelSortField;
 
 /// A user (agent) of the Conversocial web app.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// Reference to an account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountRef>,
     /// Name of the user's crowd (team); null when none (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub crowds_name: runtime::Nullable<String>,
     /// When the user joined (UTC, no zone designator).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_joined: Option<runtime::Timestamp>,
     /// Email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// First name; may be null.
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub first_name: runtime::Nullable<String>,
     /// Id of a user (agent). Unique among users only. Example: `"13112"`.
     pub id: UserId,
     /// Whether the user is marked as an expert; boolean type (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expert: Option<bool>,
     /// When the user last logged in (UTC, no zone designator); null if never (inferred).
     ///
     /// Absent or `null` ([`Nullable`](runtime::Nullable)); `.value()` reads either as `None`.
-    #[serde(default, skip_serializing_if = "runtime::Nullable::is_absent")]
     pub last_login: runtime::Nullable<runtime::Timestamp>,
     /// Last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Time zone of the user, a tz database name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Absolute URL of this user.
     pub url: String,
 }
 
+impl serde::Serialize for User {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+        if !self.crowds_name.is_absent() {
+            map.serialize_entry("crowds_name", &self.crowds_name)?;
+        }
+        if let Some(value) = &self.date_joined {
+            map.serialize_entry("date_joined", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if !self.first_name.is_absent() {
+            map.serialize_entry("first_name", &self.first_name)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.is_expert {
+            map.serialize_entry("is_expert", value)?;
+        }
+        if !self.last_login.is_absent() {
+            map.serialize_entry("last_login", &self.last_login)?;
+        }
+        if let Some(value) = &self.last_name {
+            map.serialize_entry("last_name", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for User {
+    const EXPECTING: &'static str = "struct User";
+    const FIELDS: &'static [&'static str] = &[
+        "account",
+        "crowds_name",
+        "date_joined",
+        "email",
+        "first_name",
+        "id",
+        "is_expert",
+        "last_login",
+        "last_name",
+        "timezone",
+        "url",
+    ];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut account = None;
+        let mut crowds_name = runtime::Nullable::Absent;
+        let mut date_joined = None;
+        let mut email = None;
+        let mut first_name = runtime::Nullable::Absent;
+        let mut id = None;
+        let mut is_expert = None;
+        let mut last_login = runtime::Nullable::Absent;
+        let mut last_name = None;
+        let mut timezone = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("account") => runtime::put(&mut map, &mut account),
+                Some("crowds_name") => runtime::put(&mut map, &mut crowds_name),
+                Some("date_joined") => runtime::put(&mut map, &mut date_joined),
+                Some("email") => runtime::put(&mut map, &mut email),
+                Some("first_name") => runtime::put(&mut map, &mut first_name),
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("is_expert") => runtime::put(&mut map, &mut is_expert),
+                Some("last_login") => runtime::put(&mut map, &mut last_login),
+                Some("last_name") => runtime::put(&mut map, &mut last_name),
+                Some("timezone") => runtime::put(&mut map, &mut timezone),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => {
+                Ok(Self {
+                    account,
+                    crowds_name,
+                    date_joined,
+                    email,
+                    first_name,
+                    id,
+                    is_expert,
+                    last_login,
+                    last_name,
+                    timezone,
+                    url,
+                })
+            }
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
+}
+
 /// A single user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserEnvelope {
     /// A user (agent) of the Conversocial web app.
     pub user: User,
+}
+
+impl serde::Serialize for UserEnvelope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("user", &self.user)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UserEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for UserEnvelope {
+    const EXPECTING: &'static str = "struct UserEnvelope";
+    const FIELDS: &'static [&'static str] = &["user"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut user = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("user") => runtime::put_some(&mut map, &mut user),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match user {
+            Some(user) => Ok(Self { user }),
+            None => Err(serde::de::Error::missing_field("user")),
+        }
+    }
 }
 
 /// A property of User, for the fields parameter.
@@ -2728,26 +4651,117 @@ impl runtime::QueryValue for UserId {
 }
 
 /// A page of users.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserList {
     /// Links to neighbouring pages. May be empty ({}).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<Paging>,
     /// The users on this page.
     pub users: Vec<User>,
 }
 
+impl serde::Serialize for UserList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.paging {
+            map.serialize_entry("paging", value)?;
+        }
+        map.serialize_entry("users", &self.users)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UserList {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for UserList {
+    const EXPECTING: &'static str = "struct UserList";
+    const FIELDS: &'static [&'static str] = &["paging", "users"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut paging = None;
+        let mut users = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some("users") => runtime::put_some(&mut map, &mut users),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match users {
+            Some(users) => Ok(Self { paging, users }),
+            None => Err(serde::de::Error::missing_field("users")),
+        }
+    }
+}
+
 /// Reference to a user (agent). Nullable: where a user reference appears,
 /// null means no user (for example an unassigned conversation).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRef {
     /// Id of a user (agent). Unique among users only. Example: `"13112"`.
     pub id: UserId,
     /// Name of the user, when the API includes it (inferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Absolute URL of the user.
     pub url: String,
+}
+
+impl serde::Serialize for UserRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UserRef {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_object(deserializer)
+    }
+}
+
+impl runtime::Object for UserRef {
+    const EXPECTING: &'static str = "struct UserRef";
+    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut url = None;
+        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+            match key {
+                Some("id") => runtime::put_some(&mut map, &mut id),
+                Some("name") => runtime::put(&mut map, &mut name),
+                Some("url") => runtime::put_some(&mut map, &mut url),
+                _ => runtime::skip_value(&mut map),
+            }?;
+        }
+        match (id, url) {
+            (Some(id), Some(url)) => Ok(Self { id, name, url }),
+            (id, url) => {
+                Err(
+                    runtime::missing_field(
+                        &[("id", id.is_none()), ("url", url.is_none())],
+                    ),
+                )
+            }
+        }
+    }
 }
 
 /// A field users can be sorted by (inferred).

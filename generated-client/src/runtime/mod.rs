@@ -30,6 +30,7 @@
 //! | `request` | [`Request`]: headers, cookies, bodies, accepted media type, security requirement |
 //! | `multipart` | [`Multipart`] |
 //! | `nullable` | [`Nullable`]: a field that may be absent and may be `null` |
+//! | `object` | `Object`: the serde of generated structs, written out instead of derived |
 //! | `query` | [`Query`], [`QueryValue`], [`SortKey`], [`ObjectStyle`], [`encode_path_segment`] |
 //! | `limiter` | [`RateLimiter`], [`GcraLimiter`] |
 //! | `rate_limit` | [`RateLimit`]: the setting, and limiters shared per origin and token |
@@ -61,6 +62,7 @@ mod items;
 mod limiter;
 mod multipart;
 mod nullable;
+mod object;
 mod page_of;
 mod paginate;
 mod query;
@@ -90,6 +92,10 @@ pub use items::Items;
 pub use limiter::{GcraLimiter, RateLimiter};
 pub use multipart::Multipart;
 pub use nullable::Nullable;
+// Crate-private: generated structs' serde, not part of the API. A crate whose structs need
+// only some of these helpers leaves the others unused.
+#[allow(unused_imports)]
+pub(crate) use object::{FieldName, Object, deserialize_object, missing_field, put, put_some, skip_value};
 pub use page_of::PageOf;
 pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Page, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};
