@@ -21,6 +21,8 @@ use quote::quote;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use syn::parse::Parser as _;
 
+mod split;
+
 /// The feature that adds the serde direction a type does not need.
 pub const FULL_SERDE: &str = "full-serde";
 /// The feature of types no operation reaches.
@@ -177,6 +179,16 @@ pub fn full_serde() -> TokenStream {
 pub fn gate_items(items: TokenStream, attr: &TokenStream) -> TokenStream {
     if attr.is_empty() {
         return items;
+    }
+    // Finding the items' boundaries is enough, and much cheaper than parsing them.
+    if let Some(split) = split::split_items(items.clone()) {
+        return split
+            .into_iter()
+            .map(|item| {
+                let (docs, rest) = (item.docs, item.rest);
+                quote!(#docs #attr #rest)
+            })
+            .collect();
     }
     let Ok(mut file) = syn::parse2::<syn::File>(items.clone()) else { return items };
     for item in &mut file.items {
