@@ -210,7 +210,7 @@ fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
 }
 
 /// `Serialize`, `Deserialize` and `runtime::Object` of a struct without flattened members,
-/// written out: a map entry per field, a match arm per key (see the runtime's `object`).
+/// written out: a map entry per field, a match arm per field index (see the runtime's `object`).
 /// They encode and decode what serde's derive would with the attributes it used to get.
 fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
     let name = &def.name;
@@ -232,10 +232,11 @@ fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
             quote!(let mut #local = None;)
         }
     });
-    let arms = def.fields.iter().zip(&locals).map(|(f, local)| {
-        let wire = &f.wire;
+    // Keys are read as their index in `FIELDS`: one comparison per key, as in the derive.
+    let arms = def.fields.iter().zip(&locals).enumerate().map(|(index, (f, local))| {
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
         let put = if f.optional() { quote!(runtime::put) } else { quote!(runtime::put_some) };
-        quote!(Some(#wire) => #put(&mut #map, &mut #local),)
+        quote!(Some(#index) => #put(&mut #map, &mut #local),)
     });
     // One match over the required fields' slots builds the struct or names the missing one.
     let required: Vec<_> = def.fields.iter().zip(&locals).filter(|(f, _)| !f.optional()).collect();
@@ -311,7 +312,7 @@ fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
 
             fn from_map<'de, A: serde::de::MapAccess<'de>>(mut #map: A) -> Result<Self, A::Error> {
                 #(#inits)*
-                while let Some(#key) = #map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+                while let Some(#key) = #map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
                     match #key {
                         #(#arms)*
                         _ => runtime::skip_value(&mut #map),

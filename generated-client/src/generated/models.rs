@@ -83,16 +83,16 @@ impl runtime::Object for Account {
         let mut package = None;
         let mut reports = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("channels") => runtime::put(&mut map, &mut channels),
-                Some("created_date") => runtime::put(&mut map, &mut created_date),
-                Some("description") => runtime::put(&mut map, &mut description),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("package") => runtime::put(&mut map, &mut package),
-                Some("reports") => runtime::put(&mut map, &mut reports),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put(&mut map, &mut channels),
+                Some(1) => runtime::put(&mut map, &mut created_date),
+                Some(2) => runtime::put(&mut map, &mut description),
+                Some(3) => runtime::put_some(&mut map, &mut id),
+                Some(4) => runtime::put(&mut map, &mut name),
+                Some(5) => runtime::put(&mut map, &mut package),
+                Some(6) => runtime::put(&mut map, &mut reports),
+                Some(7) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -151,9 +151,9 @@ impl runtime::Object for AccountEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut account = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("account") => runtime::put_some(&mut map, &mut account),
+                Some(0) => runtime::put_some(&mut map, &mut account),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -376,10 +376,10 @@ impl runtime::Object for AccountList {
     ) -> Result<Self, A::Error> {
         let mut accounts = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("accounts") => runtime::put_some(&mut map, &mut accounts),
-                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some(0) => runtime::put_some(&mut map, &mut accounts),
+                Some(1) => runtime::put(&mut map, &mut paging),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -431,11 +431,11 @@ impl runtime::Object for AccountRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -608,14 +608,14 @@ impl runtime::Object for Action {
         let mut r#type = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("created_date") => runtime::put(&mut map, &mut created_date),
-                Some("details") => runtime::put(&mut map, &mut details),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("type") => runtime::put(&mut map, &mut r#type),
-                Some("url") => runtime::put(&mut map, &mut url),
-                Some("user") => runtime::put(&mut map, &mut user),
+                Some(0) => runtime::put(&mut map, &mut created_date),
+                Some(1) => runtime::put(&mut map, &mut details),
+                Some(2) => runtime::put_some(&mut map, &mut id),
+                Some(3) => runtime::put(&mut map, &mut r#type),
+                Some(4) => runtime::put(&mut map, &mut url),
+                Some(5) => runtime::put(&mut map, &mut user),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -809,19 +809,19 @@ impl runtime::Object for Author {
         let mut screen_name = None;
         let mut url = None;
         let mut website = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("description") => runtime::put(&mut map, &mut description),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("location") => runtime::put(&mut map, &mut location),
-                Some("platform") => runtime::put(&mut map, &mut platform),
-                Some("platform_id") => runtime::put(&mut map, &mut platform_id),
-                Some("profile_link") => runtime::put(&mut map, &mut profile_link),
-                Some("profile_picture") => runtime::put(&mut map, &mut profile_picture),
-                Some("real_name") => runtime::put(&mut map, &mut real_name),
-                Some("screen_name") => runtime::put(&mut map, &mut screen_name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
-                Some("website") => runtime::put(&mut map, &mut website),
+                Some(0) => runtime::put(&mut map, &mut description),
+                Some(1) => runtime::put_some(&mut map, &mut id),
+                Some(2) => runtime::put(&mut map, &mut location),
+                Some(3) => runtime::put(&mut map, &mut platform),
+                Some(4) => runtime::put(&mut map, &mut platform_id),
+                Some(5) => runtime::put(&mut map, &mut profile_link),
+                Some(6) => runtime::put(&mut map, &mut profile_picture),
+                Some(7) => runtime::put(&mut map, &mut real_name),
+                Some(8) => runtime::put(&mut map, &mut screen_name),
+                Some(9) => runtime::put_some(&mut map, &mut url),
+                Some(10) => runtime::put(&mut map, &mut website),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -883,9 +883,9 @@ impl runtime::Object for AuthorEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut author = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("author") => runtime::put_some(&mut map, &mut author),
+                Some(0) => runtime::put_some(&mut map, &mut author),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1127,11 +1127,11 @@ impl runtime::Object for AuthorRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1253,19 +1253,19 @@ impl runtime::Object for Channel {
         let mut small_image = None;
         let mut r#type = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("account") => runtime::put(&mut map, &mut account),
-                Some("created") => runtime::put(&mut map, &mut created),
-                Some("fans") => runtime::put(&mut map, &mut fans),
-                Some("fb_page_url") => runtime::put(&mut map, &mut fb_page_url),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("is_active") => runtime::put(&mut map, &mut is_active),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("reports") => runtime::put(&mut map, &mut reports),
-                Some("small_image") => runtime::put(&mut map, &mut small_image),
-                Some("type") => runtime::put(&mut map, &mut r#type),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put(&mut map, &mut account),
+                Some(1) => runtime::put(&mut map, &mut created),
+                Some(2) => runtime::put(&mut map, &mut fans),
+                Some(3) => runtime::put(&mut map, &mut fb_page_url),
+                Some(4) => runtime::put_some(&mut map, &mut id),
+                Some(5) => runtime::put(&mut map, &mut is_active),
+                Some(6) => runtime::put(&mut map, &mut name),
+                Some(7) => runtime::put(&mut map, &mut reports),
+                Some(8) => runtime::put(&mut map, &mut small_image),
+                Some(9) => runtime::put(&mut map, &mut r#type),
+                Some(10) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1329,9 +1329,9 @@ impl runtime::Object for ChannelEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut channel = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("channel") => runtime::put_some(&mut map, &mut channel),
+                Some(0) => runtime::put_some(&mut map, &mut channel),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1569,10 +1569,10 @@ impl runtime::Object for ChannelList {
     ) -> Result<Self, A::Error> {
         let mut channels = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("channels") => runtime::put_some(&mut map, &mut channels),
-                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some(0) => runtime::put_some(&mut map, &mut channels),
+                Some(1) => runtime::put(&mut map, &mut paging),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1624,11 +1624,11 @@ impl runtime::Object for ChannelRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -1890,26 +1890,26 @@ impl runtime::Object for Content {
         let mut r#type = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("attachments") => runtime::put(&mut map, &mut attachments),
-                Some("author") => runtime::put(&mut map, &mut author),
-                Some("channels") => runtime::put(&mut map, &mut channels),
-                Some("created_date") => runtime::put(&mut map, &mut created_date),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("is_by_source") => runtime::put(&mut map, &mut is_by_source),
-                Some("is_priority") => runtime::put(&mut map, &mut is_priority),
-                Some("is_private") => runtime::put(&mut map, &mut is_private),
-                Some("link") => runtime::put(&mut map, &mut link),
-                Some("parent") => runtime::put(&mut map, &mut parent),
-                Some("platform") => runtime::put(&mut map, &mut platform),
-                Some("platform_id") => runtime::put(&mut map, &mut platform_id),
-                Some("sentiment") => runtime::put(&mut map, &mut sentiment),
-                Some("tags") => runtime::put(&mut map, &mut tags),
-                Some("text") => runtime::put(&mut map, &mut text),
-                Some("type") => runtime::put(&mut map, &mut r#type),
-                Some("url") => runtime::put(&mut map, &mut url),
-                Some("user") => runtime::put(&mut map, &mut user),
+                Some(0) => runtime::put(&mut map, &mut attachments),
+                Some(1) => runtime::put(&mut map, &mut author),
+                Some(2) => runtime::put(&mut map, &mut channels),
+                Some(3) => runtime::put(&mut map, &mut created_date),
+                Some(4) => runtime::put_some(&mut map, &mut id),
+                Some(5) => runtime::put(&mut map, &mut is_by_source),
+                Some(6) => runtime::put(&mut map, &mut is_priority),
+                Some(7) => runtime::put(&mut map, &mut is_private),
+                Some(8) => runtime::put(&mut map, &mut link),
+                Some(9) => runtime::put(&mut map, &mut parent),
+                Some(10) => runtime::put(&mut map, &mut platform),
+                Some(11) => runtime::put(&mut map, &mut platform_id),
+                Some(12) => runtime::put(&mut map, &mut sentiment),
+                Some(13) => runtime::put(&mut map, &mut tags),
+                Some(14) => runtime::put(&mut map, &mut text),
+                Some(15) => runtime::put(&mut map, &mut r#type),
+                Some(16) => runtime::put(&mut map, &mut url),
+                Some(17) => runtime::put(&mut map, &mut user),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -2044,11 +2044,11 @@ impl runtime::Object for ContentRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -2180,20 +2180,20 @@ impl runtime::Object for Conversation {
         let mut status = None;
         let mut tags = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("assigned_to") => runtime::put(&mut map, &mut assigned_to),
-                Some("author") => runtime::put(&mut map, &mut author),
-                Some("channels") => runtime::put(&mut map, &mut channels),
-                Some("contains_private") => runtime::put(&mut map, &mut contains_private),
-                Some("content_ids") => runtime::put(&mut map, &mut content_ids),
-                Some("handling_times") => runtime::put(&mut map, &mut handling_times),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("is_priority") => runtime::put(&mut map, &mut is_priority),
-                Some("oldest_sort_date") => runtime::put(&mut map, &mut oldest_sort_date),
-                Some("status") => runtime::put(&mut map, &mut status),
-                Some("tags") => runtime::put(&mut map, &mut tags),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put(&mut map, &mut assigned_to),
+                Some(1) => runtime::put(&mut map, &mut author),
+                Some(2) => runtime::put(&mut map, &mut channels),
+                Some(3) => runtime::put(&mut map, &mut contains_private),
+                Some(4) => runtime::put(&mut map, &mut content_ids),
+                Some(5) => runtime::put(&mut map, &mut handling_times),
+                Some(6) => runtime::put_some(&mut map, &mut id),
+                Some(7) => runtime::put(&mut map, &mut is_priority),
+                Some(8) => runtime::put(&mut map, &mut oldest_sort_date),
+                Some(9) => runtime::put(&mut map, &mut status),
+                Some(10) => runtime::put(&mut map, &mut tags),
+                Some(11) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -2280,12 +2280,12 @@ impl runtime::Object for ConversationEnvelope {
         let mut content = None;
         let mut conversation = None;
         let mut notes = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("actions") => runtime::put(&mut map, &mut actions),
-                Some("content") => runtime::put(&mut map, &mut content),
-                Some("conversation") => runtime::put_some(&mut map, &mut conversation),
-                Some("notes") => runtime::put(&mut map, &mut notes),
+                Some(0) => runtime::put(&mut map, &mut actions),
+                Some(1) => runtime::put(&mut map, &mut content),
+                Some(2) => runtime::put_some(&mut map, &mut conversation),
+                Some(3) => runtime::put(&mut map, &mut notes),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -2648,13 +2648,13 @@ impl runtime::Object for ConversationList {
         let mut conversations = None;
         let mut notes = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("actions") => runtime::put(&mut map, &mut actions),
-                Some("content") => runtime::put(&mut map, &mut content),
-                Some("conversations") => runtime::put_some(&mut map, &mut conversations),
-                Some("notes") => runtime::put(&mut map, &mut notes),
-                Some("paging") => runtime::put(&mut map, &mut paging),
+                Some(0) => runtime::put(&mut map, &mut actions),
+                Some(1) => runtime::put(&mut map, &mut content),
+                Some(2) => runtime::put_some(&mut map, &mut conversations),
+                Some(3) => runtime::put(&mut map, &mut notes),
+                Some(4) => runtime::put(&mut map, &mut paging),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -2918,16 +2918,16 @@ impl runtime::Object for ErrorModel {
         let mut perms_error = None;
         let mut status = None;
         let mut success = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("error") => runtime::put(&mut map, &mut error),
-                Some("error_code") => runtime::put(&mut map, &mut error_code),
-                Some("http_status") => runtime::put_some(&mut map, &mut http_status),
-                Some("message") => runtime::put_some(&mut map, &mut message),
-                Some("param") => runtime::put(&mut map, &mut param),
-                Some("permsError") => runtime::put(&mut map, &mut perms_error),
-                Some("status") => runtime::put_some(&mut map, &mut status),
-                Some("success") => runtime::put(&mut map, &mut success),
+                Some(0) => runtime::put(&mut map, &mut error),
+                Some(1) => runtime::put(&mut map, &mut error_code),
+                Some(2) => runtime::put_some(&mut map, &mut http_status),
+                Some(3) => runtime::put_some(&mut map, &mut message),
+                Some(4) => runtime::put(&mut map, &mut param),
+                Some(5) => runtime::put(&mut map, &mut perms_error),
+                Some(6) => runtime::put_some(&mut map, &mut status),
+                Some(7) => runtime::put(&mut map, &mut success),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3031,14 +3031,14 @@ impl runtime::Object for Note {
         let mut text = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("created_date") => runtime::put(&mut map, &mut created_date),
-                Some("details") => runtime::put(&mut map, &mut details),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("text") => runtime::put(&mut map, &mut text),
-                Some("url") => runtime::put(&mut map, &mut url),
-                Some("user") => runtime::put(&mut map, &mut user),
+                Some(0) => runtime::put(&mut map, &mut created_date),
+                Some(1) => runtime::put(&mut map, &mut details),
+                Some(2) => runtime::put_some(&mut map, &mut id),
+                Some(3) => runtime::put(&mut map, &mut text),
+                Some(4) => runtime::put(&mut map, &mut url),
+                Some(5) => runtime::put(&mut map, &mut user),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3163,10 +3163,10 @@ impl runtime::Object for Paging {
     ) -> Result<Self, A::Error> {
         let mut next_page = runtime::Nullable::Absent;
         let mut prev_page = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("next_page") => runtime::put(&mut map, &mut next_page),
-                Some("prev_page") => runtime::put(&mut map, &mut prev_page),
+                Some(0) => runtime::put(&mut map, &mut next_page),
+                Some(1) => runtime::put(&mut map, &mut prev_page),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3288,22 +3288,20 @@ impl runtime::Object for Report {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("account") => runtime::put(&mut map, &mut account),
-                Some("date_from") => runtime::put(&mut map, &mut date_from),
-                Some("date_to") => runtime::put(&mut map, &mut date_to),
-                Some("date_type") => runtime::put(&mut map, &mut date_type),
-                Some("download") => runtime::put(&mut map, &mut download),
-                Some("failure") => runtime::put(&mut map, &mut failure),
-                Some("generated_by") => runtime::put(&mut map, &mut generated_by),
-                Some("generated_date") => runtime::put(&mut map, &mut generated_date),
-                Some("generation_start_date") => {
-                    runtime::put(&mut map, &mut generation_start_date)
-                }
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put(&mut map, &mut account),
+                Some(1) => runtime::put(&mut map, &mut date_from),
+                Some(2) => runtime::put(&mut map, &mut date_to),
+                Some(3) => runtime::put(&mut map, &mut date_type),
+                Some(4) => runtime::put(&mut map, &mut download),
+                Some(5) => runtime::put(&mut map, &mut failure),
+                Some(6) => runtime::put(&mut map, &mut generated_by),
+                Some(7) => runtime::put(&mut map, &mut generated_date),
+                Some(8) => runtime::put(&mut map, &mut generation_start_date),
+                Some(9) => runtime::put_some(&mut map, &mut id),
+                Some(10) => runtime::put(&mut map, &mut name),
+                Some(11) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3477,9 +3475,9 @@ impl runtime::Object for ReportEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut report = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("report") => runtime::put_some(&mut map, &mut report),
+                Some(0) => runtime::put_some(&mut map, &mut report),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3722,10 +3720,10 @@ impl runtime::Object for ReportList {
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut reports = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("paging") => runtime::put(&mut map, &mut paging),
-                Some("reports") => runtime::put_some(&mut map, &mut reports),
+                Some(0) => runtime::put(&mut map, &mut paging),
+                Some(1) => runtime::put_some(&mut map, &mut reports),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3869,10 +3867,10 @@ impl runtime::Object for Sentiment {
     ) -> Result<Self, A::Error> {
         let mut created_by = runtime::Nullable::Absent;
         let mut value = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("created_by") => runtime::put(&mut map, &mut created_by),
-                Some("value") => runtime::put(&mut map, &mut value),
+                Some(0) => runtime::put(&mut map, &mut created_by),
+                Some(1) => runtime::put(&mut map, &mut value),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3927,12 +3925,12 @@ impl runtime::Object for Tag {
         let mut is_active = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("is_active") => runtime::put(&mut map, &mut is_active),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut is_active),
+                Some(2) => runtime::put(&mut map, &mut name),
+                Some(3) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -3980,9 +3978,9 @@ impl runtime::Object for TagEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut tag = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("tag") => runtime::put_some(&mut map, &mut tag),
+                Some(0) => runtime::put_some(&mut map, &mut tag),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4185,10 +4183,10 @@ impl runtime::Object for TagList {
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut tags = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("paging") => runtime::put(&mut map, &mut paging),
-                Some("tags") => runtime::put_some(&mut map, &mut tags),
+                Some(0) => runtime::put(&mut map, &mut paging),
+                Some(1) => runtime::put_some(&mut map, &mut tags),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4240,11 +4238,11 @@ impl runtime::Object for TagRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4373,19 +4371,19 @@ impl runtime::Object for User {
         let mut last_name = None;
         let mut timezone = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("account") => runtime::put(&mut map, &mut account),
-                Some("crowds_name") => runtime::put(&mut map, &mut crowds_name),
-                Some("date_joined") => runtime::put(&mut map, &mut date_joined),
-                Some("email") => runtime::put(&mut map, &mut email),
-                Some("first_name") => runtime::put(&mut map, &mut first_name),
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("is_expert") => runtime::put(&mut map, &mut is_expert),
-                Some("last_login") => runtime::put(&mut map, &mut last_login),
-                Some("last_name") => runtime::put(&mut map, &mut last_name),
-                Some("timezone") => runtime::put(&mut map, &mut timezone),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put(&mut map, &mut account),
+                Some(1) => runtime::put(&mut map, &mut crowds_name),
+                Some(2) => runtime::put(&mut map, &mut date_joined),
+                Some(3) => runtime::put(&mut map, &mut email),
+                Some(4) => runtime::put(&mut map, &mut first_name),
+                Some(5) => runtime::put_some(&mut map, &mut id),
+                Some(6) => runtime::put(&mut map, &mut is_expert),
+                Some(7) => runtime::put(&mut map, &mut last_login),
+                Some(8) => runtime::put(&mut map, &mut last_name),
+                Some(9) => runtime::put(&mut map, &mut timezone),
+                Some(10) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4447,9 +4445,9 @@ impl runtime::Object for UserEnvelope {
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut user = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("user") => runtime::put_some(&mut map, &mut user),
+                Some(0) => runtime::put_some(&mut map, &mut user),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4687,10 +4685,10 @@ impl runtime::Object for UserList {
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut users = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("paging") => runtime::put(&mut map, &mut paging),
-                Some("users") => runtime::put_some(&mut map, &mut users),
+                Some(0) => runtime::put(&mut map, &mut paging),
+                Some(1) => runtime::put_some(&mut map, &mut users),
                 _ => runtime::skip_value(&mut map),
             }?;
         }
@@ -4743,11 +4741,11 @@ impl runtime::Object for UserRef {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldName(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
             match key {
-                Some("id") => runtime::put_some(&mut map, &mut id),
-                Some("name") => runtime::put(&mut map, &mut name),
-                Some("url") => runtime::put_some(&mut map, &mut url),
+                Some(0) => runtime::put_some(&mut map, &mut id),
+                Some(1) => runtime::put(&mut map, &mut name),
+                Some(2) => runtime::put_some(&mut map, &mut url),
                 _ => runtime::skip_value(&mut map),
             }?;
         }

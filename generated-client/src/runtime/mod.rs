@@ -95,7 +95,7 @@ pub use nullable::Nullable;
 // Crate-private: generated structs' serde, not part of the API. A crate whose structs need
 // only some of these helpers leaves the others unused.
 #[allow(unused_imports)]
-pub(crate) use object::{FieldName, Object, deserialize_object, missing_field, put, put_some, skip_value};
+pub(crate) use object::{FieldIndex, Object, deserialize_object, missing_field, put, put_some, skip_value};
 pub use page_of::PageOf;
 pub use paginate::{DEFAULT_MAX_EMPTY_PAGES, Page, Pages, Paginator};
 pub use query::{ObjectStyle, Query, QueryValue, SortKey, encode_path_segment, path_param};

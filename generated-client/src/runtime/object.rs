@@ -3,9 +3,11 @@
 //! `#[derive(Deserialize)]` expands every struct into a field-identifier enum with three
 //! visitors, a sequence visitor and a map visitor; for a large API that expansion is most
 //! of what `cargo check` spends its time and memory on (see BENCHMARKS.md, "Compile cost").
-//! Generated structs instead implement [`Object`]: one loop over the keys, read as
-//! [`FieldName`]s without allocating, with one match arm per field that calls [`put`] or
-//! [`put_some`] (one `?` for the whole match), then one match over the required fields.
+//! Generated structs instead implement [`Object`]: one loop over the keys, each read as
+//! its index in [`Object::FIELDS`] ([`FieldIndex`], without allocating), with one match
+//! arm per field that calls [`put`] or [`put_some`] (one `?` for the whole match), then
+//! one match over the required fields. Each key is compared with the field names once,
+//! as the derive's field visitor does.
 //! That decodes what the derive decodes from JSON: unknown keys are skipped, a missing
 //! required field is `missing field `x``, optional fields default to absent. Two
 //! differences: a repeated key keeps its last value (as `serde_json::Value` does) instead
@@ -55,27 +57,32 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
     }
 }
 
-/// Reads an object key as one of `fields` (`None` for a key the struct does not have),
-/// without allocating.
-pub(crate) struct FieldName(pub &'static [&'static str]);
+/// Reads an object key as its index in `fields` (`None` for a key the struct does not
+/// have), without allocating.
+pub(crate) struct FieldIndex(pub &'static [&'static str]);
 
-impl<'de> DeserializeSeed<'de> for FieldName {
-    type Value = Option<&'static str>;
+impl<'de> DeserializeSeed<'de> for FieldIndex {
+    type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl Visitor<'_> for FieldName {
-    type Value = Option<&'static str>;
+impl Visitor<'_> for FieldIndex {
+    type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().find(|name| **name == value).copied())
+        Ok(self.0.iter().position(|name| *name == value))
+    }
+
+    // Formats that write keys as bytes (as the derive accepts).
+    fn visit_bytes<E: serde::de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|name| name.as_bytes() == value))
     }
 }
 
@@ -133,10 +140,10 @@ mod tests {
         fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
             let mut id = None;
             let mut note = None;
-            while let Some(key) = map.next_key_seed(FieldName(Self::FIELDS))? {
+            while let Some(key) = map.next_key_seed(FieldIndex(Self::FIELDS))? {
                 match key {
-                    Some("id") => put_some(&mut map, &mut id),
-                    Some("note") => put(&mut map, &mut note),
+                    Some(0) => put_some(&mut map, &mut id),
+                    Some(1) => put(&mut map, &mut note),
                     _ => skip_value(&mut map),
                 }?;
             }
