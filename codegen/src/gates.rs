@@ -132,6 +132,12 @@ impl Gates {
         !self.areas.is_empty()
     }
 
+    /// Whether any item may be compiled out: by an area feature, or (for the direction a
+    /// type does not need) by `full-serde`. An import may then go unused.
+    pub fn any(&self) -> bool {
+        self.active() || self.directions
+    }
+
     /// `#[cfg(...)]` for a type, or nothing when every area needs it.
     pub fn type_cfg(&self, name: &str) -> TokenStream {
         match self.type_areas.get(name) {

@@ -121,3 +121,38 @@ fn impl_gates(text: &str, head: &str, ty: &str) -> Option<bool> {
     let attrs = text[..at].lines().rev().take_while(|line| line.starts_with("#[")).collect::<Vec<_>>();
     Some(attrs.iter().any(|line| line.contains("full-serde")))
 }
+
+#[test]
+fn a_document_with_one_area_keeps_the_runtime_import_allowed() {
+    // One area: nothing is gated by area, but a request-only struct's `Deserialize` (the
+    // only place it names the runtime) is behind `full-serde`; without that feature the
+    // import would be unused (found by `cargo xtask sweep`: easypdfserver.com).
+    let doc = r#"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /b:
+    post:
+      operationId: postB
+      requestBody:
+        content:
+          application/json:
+            schema: { type: object, properties: { n: { type: integer } } }
+      responses:
+        "204": { description: done }
+"#;
+    let options = codegen::Options {
+        source: "t.yaml".into(),
+        command: "test".into(),
+        strict: true,
+        features: true,
+        crate_name: "x".into(),
+    };
+    let generated = codegen::generate(doc, &options).unwrap_or_else(|e| panic!("{e}"));
+    let text =
+        generated.files.into_iter().find(|f| f.path == "models.rs").map(|f| f.contents).unwrap_or_default();
+    let de = "#[cfg(feature = \"full-serde\")]\nimpl<'de> serde::Deserialize<'de> for PostBBody ";
+    assert!(text.contains(de), "{text}");
+    assert!(text.contains("use crate::runtime;"), "{text}");
+    assert!(text.contains("#![allow(unused_imports)]"), "{text}");
+}

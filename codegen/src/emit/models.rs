@@ -23,8 +23,9 @@ pub fn emit<'a>(api: &'a Api, gates: &'a Gates) -> EmittedFile<'a> {
     let unions = api.types.values().any(|t| matches!(t, TypeDef::Union(_)));
     // Unions hold whole objects; boxing every variant would cost more than it saves.
     let allow = unions.then(|| quote!(#![allow(clippy::large_enum_variant)]));
-    // With some areas' features off, the import may go unused.
-    let gated = gates.active().then(|| quote!(#![allow(unused_imports)]));
+    // With some areas' features off, or without `full-serde` (a request-only struct names
+    // the runtime only in its `Deserialize`), the import may go unused.
+    let gated = gates.any().then(|| quote!(#![allow(unused_imports)]));
     let head = quote! {
         //! Types of the request and response bodies, one per schema.
         #allow
@@ -225,6 +226,7 @@ fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
     let (map, key) = (free("map"), free("key"));
     let locals: Vec<_> = def.fields.iter().map(|f| ident(&f.name)).collect();
     let wires: Vec<&str> = def.fields.iter().map(|f| f.wire.as_str()).collect();
+    let indices = (0..def.fields.len()).map(proc_macro2::Literal::usize_unsuffixed);
     let inits = def.fields.iter().zip(&locals).map(|(f, local)| {
         if f.double_option() {
             quote!(let mut #local = runtime::Nullable::Absent;)
@@ -232,7 +234,8 @@ fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
             quote!(let mut #local = None;)
         }
     });
-    // Keys are read as their index in `FIELDS`: one comparison per key, as in the derive.
+    // Keys are read as the index of their field (`field`, a match on the name, as in the
+    // derive's field visitor).
     let arms = def.fields.iter().zip(&locals).enumerate().map(|(index, (f, local))| {
         let index = proc_macro2::Literal::usize_unsuffixed(index);
         let put = if f.optional() { quote!(runtime::put) } else { quote!(runtime::put_some) };
@@ -308,11 +311,17 @@ fn written_serde(def: &StructDef, serde: Directions) -> TokenStream {
         #de
         impl runtime::Object for #name {
             const EXPECTING: &'static str = #expecting;
-            const FIELDS: &'static [&'static str] = &[#(#wires),*];
+
+            fn field(name: &str) -> Option<usize> {
+                match name {
+                    #(#wires => Some(#indices),)*
+                    _ => None,
+                }
+            }
 
             fn from_map<'de, A: serde::de::MapAccess<'de>>(mut #map: A) -> Result<Self, A::Error> {
                 #(#inits)*
-                while let Some(#key) = #map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+                while let Some(#key) = #map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
                     match #key {
                         #(#arms)*
                         _ => runtime::skip_value(&mut #map),

@@ -62,16 +62,20 @@ impl<'de> serde::Deserialize<'de> for Account {
 
 impl runtime::Object for Account {
     const EXPECTING: &'static str = "struct Account";
-    const FIELDS: &'static [&'static str] = &[
-        "channels",
-        "created_date",
-        "description",
-        "id",
-        "name",
-        "package",
-        "reports",
-        "url",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "channels" => Some(0),
+            "created_date" => Some(1),
+            "description" => Some(2),
+            "id" => Some(3),
+            "name" => Some(4),
+            "package" => Some(5),
+            "reports" => Some(6),
+            "url" => Some(7),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -83,7 +87,7 @@ impl runtime::Object for Account {
         let mut package = None;
         let mut reports = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut channels),
                 Some(1) => runtime::put(&mut map, &mut created_date),
@@ -146,12 +150,18 @@ impl<'de> serde::Deserialize<'de> for AccountEnvelope {
 
 impl runtime::Object for AccountEnvelope {
     const EXPECTING: &'static str = "struct AccountEnvelope";
-    const FIELDS: &'static [&'static str] = &["account"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "account" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut account = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut account),
                 _ => runtime::skip_value(&mut map),
@@ -370,13 +380,20 @@ impl<'de> serde::Deserialize<'de> for AccountList {
 
 impl runtime::Object for AccountList {
     const EXPECTING: &'static str = "struct AccountList";
-    const FIELDS: &'static [&'static str] = &["accounts", "paging"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "accounts" => Some(0),
+            "paging" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut accounts = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut accounts),
                 Some(1) => runtime::put(&mut map, &mut paging),
@@ -424,14 +441,22 @@ impl<'de> serde::Deserialize<'de> for AccountRef {
 
 impl runtime::Object for AccountRef {
     const EXPECTING: &'static str = "struct AccountRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),
@@ -591,14 +616,18 @@ impl<'de> serde::Deserialize<'de> for Action {
 
 impl runtime::Object for Action {
     const EXPECTING: &'static str = "struct Action";
-    const FIELDS: &'static [&'static str] = &[
-        "created_date",
-        "details",
-        "id",
-        "type",
-        "url",
-        "user",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "created_date" => Some(0),
+            "details" => Some(1),
+            "id" => Some(2),
+            "type" => Some(3),
+            "url" => Some(4),
+            "user" => Some(5),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -608,7 +637,7 @@ impl runtime::Object for Action {
         let mut r#type = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut created_date),
                 Some(1) => runtime::put(&mut map, &mut details),
@@ -782,19 +811,23 @@ impl<'de> serde::Deserialize<'de> for Author {
 
 impl runtime::Object for Author {
     const EXPECTING: &'static str = "struct Author";
-    const FIELDS: &'static [&'static str] = &[
-        "description",
-        "id",
-        "location",
-        "platform",
-        "platform_id",
-        "profile_link",
-        "profile_picture",
-        "real_name",
-        "screen_name",
-        "url",
-        "website",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "description" => Some(0),
+            "id" => Some(1),
+            "location" => Some(2),
+            "platform" => Some(3),
+            "platform_id" => Some(4),
+            "profile_link" => Some(5),
+            "profile_picture" => Some(6),
+            "real_name" => Some(7),
+            "screen_name" => Some(8),
+            "url" => Some(9),
+            "website" => Some(10),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -809,7 +842,7 @@ impl runtime::Object for Author {
         let mut screen_name = None;
         let mut url = None;
         let mut website = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut description),
                 Some(1) => runtime::put_some(&mut map, &mut id),
@@ -878,12 +911,18 @@ impl<'de> serde::Deserialize<'de> for AuthorEnvelope {
 
 impl runtime::Object for AuthorEnvelope {
     const EXPECTING: &'static str = "struct AuthorEnvelope";
-    const FIELDS: &'static [&'static str] = &["author"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "author" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut author = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut author),
                 _ => runtime::skip_value(&mut map),
@@ -1120,14 +1159,22 @@ impl<'de> serde::Deserialize<'de> for AuthorRef {
 
 impl runtime::Object for AuthorRef {
     const EXPECTING: &'static str = "struct AuthorRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),
@@ -1226,19 +1273,23 @@ impl<'de> serde::Deserialize<'de> for Channel {
 
 impl runtime::Object for Channel {
     const EXPECTING: &'static str = "struct Channel";
-    const FIELDS: &'static [&'static str] = &[
-        "account",
-        "created",
-        "fans",
-        "fb_page_url",
-        "id",
-        "is_active",
-        "name",
-        "reports",
-        "small_image",
-        "type",
-        "url",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "account" => Some(0),
+            "created" => Some(1),
+            "fans" => Some(2),
+            "fb_page_url" => Some(3),
+            "id" => Some(4),
+            "is_active" => Some(5),
+            "name" => Some(6),
+            "reports" => Some(7),
+            "small_image" => Some(8),
+            "type" => Some(9),
+            "url" => Some(10),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -1253,7 +1304,7 @@ impl runtime::Object for Channel {
         let mut small_image = None;
         let mut r#type = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut account),
                 Some(1) => runtime::put(&mut map, &mut created),
@@ -1324,12 +1375,18 @@ impl<'de> serde::Deserialize<'de> for ChannelEnvelope {
 
 impl runtime::Object for ChannelEnvelope {
     const EXPECTING: &'static str = "struct ChannelEnvelope";
-    const FIELDS: &'static [&'static str] = &["channel"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "channel" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut channel = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut channel),
                 _ => runtime::skip_value(&mut map),
@@ -1563,13 +1620,20 @@ impl<'de> serde::Deserialize<'de> for ChannelList {
 
 impl runtime::Object for ChannelList {
     const EXPECTING: &'static str = "struct ChannelList";
-    const FIELDS: &'static [&'static str] = &["channels", "paging"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "channels" => Some(0),
+            "paging" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut channels = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut channels),
                 Some(1) => runtime::put(&mut map, &mut paging),
@@ -1617,14 +1681,22 @@ impl<'de> serde::Deserialize<'de> for ChannelRef {
 
 impl runtime::Object for ChannelRef {
     const EXPECTING: &'static str = "struct ChannelRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),
@@ -1849,26 +1921,30 @@ impl<'de> serde::Deserialize<'de> for Content {
 
 impl runtime::Object for Content {
     const EXPECTING: &'static str = "struct Content";
-    const FIELDS: &'static [&'static str] = &[
-        "attachments",
-        "author",
-        "channels",
-        "created_date",
-        "id",
-        "is_by_source",
-        "is_priority",
-        "is_private",
-        "link",
-        "parent",
-        "platform",
-        "platform_id",
-        "sentiment",
-        "tags",
-        "text",
-        "type",
-        "url",
-        "user",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "attachments" => Some(0),
+            "author" => Some(1),
+            "channels" => Some(2),
+            "created_date" => Some(3),
+            "id" => Some(4),
+            "is_by_source" => Some(5),
+            "is_priority" => Some(6),
+            "is_private" => Some(7),
+            "link" => Some(8),
+            "parent" => Some(9),
+            "platform" => Some(10),
+            "platform_id" => Some(11),
+            "sentiment" => Some(12),
+            "tags" => Some(13),
+            "text" => Some(14),
+            "type" => Some(15),
+            "url" => Some(16),
+            "user" => Some(17),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -1890,7 +1966,7 @@ impl runtime::Object for Content {
         let mut r#type = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut attachments),
                 Some(1) => runtime::put(&mut map, &mut author),
@@ -2037,14 +2113,22 @@ impl<'de> serde::Deserialize<'de> for ContentRef {
 
 impl runtime::Object for ContentRef {
     const EXPECTING: &'static str = "struct ContentRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),
@@ -2151,20 +2235,24 @@ impl<'de> serde::Deserialize<'de> for Conversation {
 
 impl runtime::Object for Conversation {
     const EXPECTING: &'static str = "struct Conversation";
-    const FIELDS: &'static [&'static str] = &[
-        "assigned_to",
-        "author",
-        "channels",
-        "contains_private",
-        "content_ids",
-        "handling_times",
-        "id",
-        "is_priority",
-        "oldest_sort_date",
-        "status",
-        "tags",
-        "url",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "assigned_to" => Some(0),
+            "author" => Some(1),
+            "channels" => Some(2),
+            "contains_private" => Some(3),
+            "content_ids" => Some(4),
+            "handling_times" => Some(5),
+            "id" => Some(6),
+            "is_priority" => Some(7),
+            "oldest_sort_date" => Some(8),
+            "status" => Some(9),
+            "tags" => Some(10),
+            "url" => Some(11),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -2180,7 +2268,7 @@ impl runtime::Object for Conversation {
         let mut status = None;
         let mut tags = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut assigned_to),
                 Some(1) => runtime::put(&mut map, &mut author),
@@ -2267,12 +2355,16 @@ impl<'de> serde::Deserialize<'de> for ConversationEnvelope {
 
 impl runtime::Object for ConversationEnvelope {
     const EXPECTING: &'static str = "struct ConversationEnvelope";
-    const FIELDS: &'static [&'static str] = &[
-        "actions",
-        "content",
-        "conversation",
-        "notes",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "actions" => Some(0),
+            "content" => Some(1),
+            "conversation" => Some(2),
+            "notes" => Some(3),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -2280,7 +2372,7 @@ impl runtime::Object for ConversationEnvelope {
         let mut content = None;
         let mut conversation = None;
         let mut notes = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut actions),
                 Some(1) => runtime::put(&mut map, &mut content),
@@ -2633,13 +2725,17 @@ impl<'de> serde::Deserialize<'de> for ConversationList {
 
 impl runtime::Object for ConversationList {
     const EXPECTING: &'static str = "struct ConversationList";
-    const FIELDS: &'static [&'static str] = &[
-        "actions",
-        "content",
-        "conversations",
-        "notes",
-        "paging",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "actions" => Some(0),
+            "content" => Some(1),
+            "conversations" => Some(2),
+            "notes" => Some(3),
+            "paging" => Some(4),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -2648,7 +2744,7 @@ impl runtime::Object for ConversationList {
         let mut conversations = None;
         let mut notes = None;
         let mut paging = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut actions),
                 Some(1) => runtime::put(&mut map, &mut content),
@@ -2897,16 +2993,20 @@ impl<'de> serde::Deserialize<'de> for ErrorModel {
 
 impl runtime::Object for ErrorModel {
     const EXPECTING: &'static str = "struct ErrorModel";
-    const FIELDS: &'static [&'static str] = &[
-        "error",
-        "error_code",
-        "http_status",
-        "message",
-        "param",
-        "permsError",
-        "status",
-        "success",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "error" => Some(0),
+            "error_code" => Some(1),
+            "http_status" => Some(2),
+            "message" => Some(3),
+            "param" => Some(4),
+            "permsError" => Some(5),
+            "status" => Some(6),
+            "success" => Some(7),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -2918,7 +3018,7 @@ impl runtime::Object for ErrorModel {
         let mut perms_error = None;
         let mut status = None;
         let mut success = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut error),
                 Some(1) => runtime::put(&mut map, &mut error_code),
@@ -3014,14 +3114,18 @@ impl<'de> serde::Deserialize<'de> for Note {
 
 impl runtime::Object for Note {
     const EXPECTING: &'static str = "struct Note";
-    const FIELDS: &'static [&'static str] = &[
-        "created_date",
-        "details",
-        "id",
-        "text",
-        "url",
-        "user",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "created_date" => Some(0),
+            "details" => Some(1),
+            "id" => Some(2),
+            "text" => Some(3),
+            "url" => Some(4),
+            "user" => Some(5),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -3031,7 +3135,7 @@ impl runtime::Object for Note {
         let mut text = None;
         let mut url = None;
         let mut user = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut created_date),
                 Some(1) => runtime::put(&mut map, &mut details),
@@ -3157,13 +3261,20 @@ impl<'de> serde::Deserialize<'de> for Paging {
 
 impl runtime::Object for Paging {
     const EXPECTING: &'static str = "struct Paging";
-    const FIELDS: &'static [&'static str] = &["next_page", "prev_page"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "next_page" => Some(0),
+            "prev_page" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut next_page = runtime::Nullable::Absent;
         let mut prev_page = runtime::Nullable::Absent;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut next_page),
                 Some(1) => runtime::put(&mut map, &mut prev_page),
@@ -3259,20 +3370,24 @@ impl<'de> serde::Deserialize<'de> for Report {
 
 impl runtime::Object for Report {
     const EXPECTING: &'static str = "struct Report";
-    const FIELDS: &'static [&'static str] = &[
-        "account",
-        "date_from",
-        "date_to",
-        "date_type",
-        "download",
-        "failure",
-        "generated_by",
-        "generated_date",
-        "generation_start_date",
-        "id",
-        "name",
-        "url",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "account" => Some(0),
+            "date_from" => Some(1),
+            "date_to" => Some(2),
+            "date_type" => Some(3),
+            "download" => Some(4),
+            "failure" => Some(5),
+            "generated_by" => Some(6),
+            "generated_date" => Some(7),
+            "generation_start_date" => Some(8),
+            "id" => Some(9),
+            "name" => Some(10),
+            "url" => Some(11),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -3288,7 +3403,7 @@ impl runtime::Object for Report {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut account),
                 Some(1) => runtime::put(&mut map, &mut date_from),
@@ -3470,12 +3585,18 @@ impl<'de> serde::Deserialize<'de> for ReportEnvelope {
 
 impl runtime::Object for ReportEnvelope {
     const EXPECTING: &'static str = "struct ReportEnvelope";
-    const FIELDS: &'static [&'static str] = &["report"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "report" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut report = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut report),
                 _ => runtime::skip_value(&mut map),
@@ -3714,13 +3835,20 @@ impl<'de> serde::Deserialize<'de> for ReportList {
 
 impl runtime::Object for ReportList {
     const EXPECTING: &'static str = "struct ReportList";
-    const FIELDS: &'static [&'static str] = &["paging", "reports"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "paging" => Some(0),
+            "reports" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut reports = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut paging),
                 Some(1) => runtime::put_some(&mut map, &mut reports),
@@ -3861,13 +3989,20 @@ impl<'de> serde::Deserialize<'de> for Sentiment {
 
 impl runtime::Object for Sentiment {
     const EXPECTING: &'static str = "struct Sentiment";
-    const FIELDS: &'static [&'static str] = &["created_by", "value"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "created_by" => Some(0),
+            "value" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut created_by = runtime::Nullable::Absent;
         let mut value = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut created_by),
                 Some(1) => runtime::put(&mut map, &mut value),
@@ -3917,7 +4052,16 @@ impl<'de> serde::Deserialize<'de> for Tag {
 
 impl runtime::Object for Tag {
     const EXPECTING: &'static str = "struct Tag";
-    const FIELDS: &'static [&'static str] = &["id", "is_active", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "is_active" => Some(1),
+            "name" => Some(2),
+            "url" => Some(3),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -3925,7 +4069,7 @@ impl runtime::Object for Tag {
         let mut is_active = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut is_active),
@@ -3973,12 +4117,18 @@ impl<'de> serde::Deserialize<'de> for TagEnvelope {
 
 impl runtime::Object for TagEnvelope {
     const EXPECTING: &'static str = "struct TagEnvelope";
-    const FIELDS: &'static [&'static str] = &["tag"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "tag" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut tag = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut tag),
                 _ => runtime::skip_value(&mut map),
@@ -4177,13 +4327,20 @@ impl<'de> serde::Deserialize<'de> for TagList {
 
 impl runtime::Object for TagList {
     const EXPECTING: &'static str = "struct TagList";
-    const FIELDS: &'static [&'static str] = &["paging", "tags"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "paging" => Some(0),
+            "tags" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut tags = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut paging),
                 Some(1) => runtime::put_some(&mut map, &mut tags),
@@ -4231,14 +4388,22 @@ impl<'de> serde::Deserialize<'de> for TagRef {
 
 impl runtime::Object for TagRef {
     const EXPECTING: &'static str = "struct TagRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),
@@ -4344,19 +4509,23 @@ impl<'de> serde::Deserialize<'de> for User {
 
 impl runtime::Object for User {
     const EXPECTING: &'static str = "struct User";
-    const FIELDS: &'static [&'static str] = &[
-        "account",
-        "crowds_name",
-        "date_joined",
-        "email",
-        "first_name",
-        "id",
-        "is_expert",
-        "last_login",
-        "last_name",
-        "timezone",
-        "url",
-    ];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "account" => Some(0),
+            "crowds_name" => Some(1),
+            "date_joined" => Some(2),
+            "email" => Some(3),
+            "first_name" => Some(4),
+            "id" => Some(5),
+            "is_expert" => Some(6),
+            "last_login" => Some(7),
+            "last_name" => Some(8),
+            "timezone" => Some(9),
+            "url" => Some(10),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
@@ -4371,7 +4540,7 @@ impl runtime::Object for User {
         let mut last_name = None;
         let mut timezone = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut account),
                 Some(1) => runtime::put(&mut map, &mut crowds_name),
@@ -4440,12 +4609,18 @@ impl<'de> serde::Deserialize<'de> for UserEnvelope {
 
 impl runtime::Object for UserEnvelope {
     const EXPECTING: &'static str = "struct UserEnvelope";
-    const FIELDS: &'static [&'static str] = &["user"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "user" => Some(0),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut user = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut user),
                 _ => runtime::skip_value(&mut map),
@@ -4679,13 +4854,20 @@ impl<'de> serde::Deserialize<'de> for UserList {
 
 impl runtime::Object for UserList {
     const EXPECTING: &'static str = "struct UserList";
-    const FIELDS: &'static [&'static str] = &["paging", "users"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "paging" => Some(0),
+            "users" => Some(1),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut paging = None;
         let mut users = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put(&mut map, &mut paging),
                 Some(1) => runtime::put_some(&mut map, &mut users),
@@ -4734,14 +4916,22 @@ impl<'de> serde::Deserialize<'de> for UserRef {
 
 impl runtime::Object for UserRef {
     const EXPECTING: &'static str = "struct UserRef";
-    const FIELDS: &'static [&'static str] = &["id", "name", "url"];
+    fn field(name: &str) -> Option<usize> {
+        match name {
+            "id" => Some(0),
+            "name" => Some(1),
+            "url" => Some(2),
+            _ => None,
+        }
+    }
+
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
         mut map: A,
     ) -> Result<Self, A::Error> {
         let mut id = None;
         let mut name = None;
         let mut url = None;
-        while let Some(key) = map.next_key_seed(runtime::FieldIndex(Self::FIELDS))? {
+        while let Some(key) = map.next_key_seed(runtime::FieldIndex::<Self>::new())? {
             match key {
                 Some(0) => runtime::put_some(&mut map, &mut id),
                 Some(1) => runtime::put(&mut map, &mut name),

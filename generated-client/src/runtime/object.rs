@@ -4,10 +4,10 @@
 //! visitors, a sequence visitor and a map visitor; for a large API that expansion is most
 //! of what `cargo check` spends its time and memory on (see BENCHMARKS.md, "Compile cost").
 //! Generated structs instead implement [`Object`]: one loop over the keys, each read as
-//! its index in [`Object::FIELDS`] ([`FieldIndex`], without allocating), with one match
-//! arm per field that calls [`put`] or [`put_some`] (one `?` for the whole match), then
-//! one match over the required fields. Each key is compared with the field names once,
-//! as the derive's field visitor does.
+//! the index of its field by [`Object::field`] (a `match` on the name, as in the derive's
+//! field visitor, through [`FieldIndex`], without allocating), with one match arm per
+//! field index that calls [`put`] or [`put_some`] (one `?` for the whole match), then one
+//! match over the required fields.
 //! That decodes what the derive decodes from JSON: unknown keys are skipped, a missing
 //! required field is `missing field `x``, optional fields default to absent. Two
 //! differences: a repeated key keeps its last value (as `serde_json::Value` does) instead
@@ -29,8 +29,8 @@ use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAcces
 pub(crate) trait Object: Sized {
     /// What the decode error says was expected, `struct Name` as the derive says it.
     const EXPECTING: &'static str;
-    /// The wire names of the struct's fields.
-    const FIELDS: &'static [&'static str];
+    /// The index of the field a key names (`None`: a key the struct does not have).
+    fn field(name: &str) -> Option<usize>;
 
     /// Decodes the struct from the object's entries.
     fn from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
@@ -57,11 +57,18 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
     }
 }
 
-/// Reads an object key as its index in `fields` (`None` for a key the struct does not
-/// have), without allocating.
-pub(crate) struct FieldIndex(pub &'static [&'static str]);
+/// Reads an object key as the index of `T`'s field ([`Object::field`]; `None` for a key
+/// the struct does not have), without allocating.
+pub(crate) struct FieldIndex<T>(PhantomData<T>);
 
-impl<'de> DeserializeSeed<'de> for FieldIndex {
+impl<T> FieldIndex<T> {
+    /// The seed for `T`'s keys.
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, T: Object> DeserializeSeed<'de> for FieldIndex<T> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -69,7 +76,7 @@ impl<'de> DeserializeSeed<'de> for FieldIndex {
     }
 }
 
-impl Visitor<'_> for FieldIndex {
+impl<T: Object> Visitor<'_> for FieldIndex<T> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,12 +84,12 @@ impl Visitor<'_> for FieldIndex {
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().position(|name| *name == value))
+        Ok(T::field(value))
     }
 
     // Formats that write keys as bytes (as the derive accepts).
     fn visit_bytes<E: serde::de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
-        Ok(self.0.iter().position(|name| name.as_bytes() == value))
+        Ok(std::str::from_utf8(value).ok().and_then(T::field))
     }
 }
 
@@ -135,12 +142,19 @@ mod tests {
 
     impl Object for Tag {
         const EXPECTING: &'static str = "struct Tag";
-        const FIELDS: &'static [&'static str] = &["id", "note"];
+
+        fn field(name: &str) -> Option<usize> {
+            match name {
+                "id" => Some(0),
+                "note" => Some(1),
+                _ => None,
+            }
+        }
 
         fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
             let mut id = None;
             let mut note = None;
-            while let Some(key) = map.next_key_seed(FieldIndex(Self::FIELDS))? {
+            while let Some(key) = map.next_key_seed(FieldIndex::<Self>::new())? {
                 match key {
                     Some(0) => put_some(&mut map, &mut id),
                     Some(1) => put(&mut map, &mut note),
