@@ -188,13 +188,7 @@ pub fn gate_items(items: TokenStream, attr: &TokenStream) -> TokenStream {
     }
     // Finding the items' boundaries is enough, and much cheaper than parsing them.
     if let Some(split) = split::split_items(items.clone()) {
-        return split
-            .into_iter()
-            .map(|item| {
-                let (docs, rest) = (item.docs, item.rest);
-                quote!(#docs #attr #rest)
-            })
-            .collect();
+        return split.into_iter().map(|split::SplitItem { docs, rest }| quote!(#docs #attr #rest)).collect();
     }
     let Ok(mut file) = syn::parse2::<syn::File>(items.clone()) else { return items };
     for item in &mut file.items {

@@ -115,7 +115,7 @@ fn uses_runtime(api: &Api) -> bool {
         TypeDef::Enum(_) | TypeDef::Newtype(_) | TypeDef::IntEnum(_) => true,
         TypeDef::Struct(d) => {
             // Written-out serde (`written_serde`) names the runtime.
-            (d.additional.is_none() && d.choices.is_empty() && !d.fields.is_empty())
+            !derives_serde(d)
                 || d.fields.iter().any(|f| time(&f.ty) || f.double_option())
                 || d.choices.iter().flat_map(|c| &c.variants).any(|f| time(&f.ty))
                 || d.additional.as_ref().is_some_and(time)
@@ -130,11 +130,15 @@ fn uses_runtime(api: &Api) -> bool {
     })
 }
 
+/// Whether a struct keeps serde's derive: flattened members (additional properties,
+/// exactly-one-of groups) and empty objects do; every other struct gets its serde written
+/// out (`written_serde`), which type-checks several times faster than the derive's expansion.
+fn derives_serde(def: &StructDef) -> bool {
+    def.additional.is_some() || !def.choices.is_empty() || def.fields.is_empty()
+}
+
 fn emit_struct(def: &StructDef, serde: Directions) -> TokenStream {
-    // Flattened members (additional properties, exactly-one-of groups) and empty objects
-    // keep serde's derive; every other struct gets its serde written out (`written_serde`),
-    // which type-checks several times faster than the derive's expansion.
-    let derive = def.additional.is_some() || !def.choices.is_empty() || def.fields.is_empty();
+    let derive = derives_serde(def);
     let name = ident(&def.name);
     let doc = doc_or(def.doc.as_deref(), &format!("The `{}` schema.", def.name));
     let fields = def.fields.iter().map(|f| {
